@@ -1,0 +1,86 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/signet-ledger/signet/keys"
+	"github.com/signet-ledger/signet/ledger"
+)
+
+var errPanic = errors.New("api: handler panicked")
+
+func notFound(detail string) error     { return fmt.Errorf("%w: %s", ledger.ErrNotFound, detail) }
+func unauthorized(detail string) error { return fmt.Errorf("%w: %s", ledger.ErrUnauthorized, detail) }
+func malformed(detail string) error    { return fmt.Errorf("%w: %s", ledger.ErrMalformed, detail) }
+
+// body reads the request body, refusing more than s.maxBody bytes.
+func (s *Server) body(c *gin.Context) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("%w: the body exceeds %d bytes", errTooLarge, s.maxBody)
+	}
+	if err != nil {
+		return nil, malformed("the request body could not be read")
+	}
+	return b, nil
+}
+
+// mediaType returns the request's media type without parameters.
+func mediaType(c *gin.Context) string {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// signed reads a JWS body: flattened JSON as application/jose+json, or
+// compact as application/jose.
+func (s *Server) signed(c *gin.Context) (ledger.Signed, error) {
+	var parse func([]byte) (*keys.JWS, error)
+	switch mediaType(c) {
+	case "application/jose+json":
+		parse = keys.ParseFlattened
+	case "application/jose":
+		parse = keys.ParseCompact
+	default:
+		return ledger.Signed{}, fmt.Errorf("%w: send a JWS as application/jose+json (flattened JSON) or application/jose (compact)", errUnsupportedType)
+	}
+	b, err := s.body(c)
+	if err != nil {
+		return ledger.Signed{}, err
+	}
+	j, err := parse(b)
+	if err != nil {
+		return ledger.Signed{}, err
+	}
+	return ledger.Signed{JWS: j, Path: c.Request.URL.Path}, nil
+}
+
+// parseIndex parses a log index or tree size: a decimal number without
+// sign or leading zeros.
+func parseIndex(name, s string) (int64, error) {
+	bad := s == "" || len(s) > 1 && s[0] == '0' || s[0] < '0' || s[0] > '9'
+	n, err := strconv.ParseInt(s, 10, 64)
+	if bad || err != nil {
+		return 0, malformed(fmt.Sprintf("%s must be a non-negative decimal integer", name))
+	}
+	return n, nil
+}
+
+// queryIndex parses an optional query parameter with parseIndex; absent
+// is def.
+func queryIndex(c *gin.Context, name string, def int64) (int64, error) {
+	v, ok := c.GetQuery(name)
+	if !ok {
+		return def, nil
+	}
+	return parseIndex(name, v)
+}

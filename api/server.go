@@ -1,0 +1,155 @@
+// Package api is Signet's HTTP interface: it reads requests, calls the
+// ledger, and writes JSON or RFC 9457 problem answers. It decides nothing:
+// every outcome comes from the ledger, and every error's status from one
+// table (see [Problem]).
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/signet-ledger/signet/ledger"
+)
+
+// Config configures a [Server].
+type Config struct {
+	Log *ledger.Log // Required.
+	// AdminToken authorises registration and operator revocation. Required.
+	AdminToken string
+	// LogKey is the log's verifier key in signed-note form, served at
+	// /v1/log/key. Required.
+	LogKey string
+	// MaxBody bounds request bodies. Optional. Default 256 KiB.
+	MaxBody int64
+	// Logger gets one line per request. Optional.
+	Logger *slog.Logger
+}
+
+// Server is Signet's HTTP handler.
+type Server struct {
+	log      *slog.Logger
+	ledger   *ledger.Log
+	adminSum [32]byte
+	logKey   string
+	maxBody  int64
+	engine   *gin.Engine
+}
+
+// New returns the handler for cfg.
+func New(cfg Config) *Server {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 256 << 10
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody,
+		adminSum: sha256.Sum256([]byte(cfg.AdminToken))}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.SetTrustedProxies(nil)
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.requestLog, gin.CustomRecovery(func(c *gin.Context, v any) {
+		s.log.Error("panic", "request_id", requestID(c), "panic", v)
+		s.fail(c, errPanic)
+	}))
+	e.NoRoute(func(c *gin.Context) { s.fail(c, notFound("no such endpoint")) })
+	e.NoMethod(func(c *gin.Context) { s.fail(c, errMethod) })
+	s.routes(e)
+	s.engine = e
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func (s *Server) routes(e *gin.Engine) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/verify", s.verifyLegacy)
+	v1 := e.Group("/v1")
+	v1.GET("/nonce", s.nonce)
+	v1.HEAD("/nonce", s.nonce)
+	v1.GET("/checkpoint", s.checkpoint)
+	v1.GET("/log/key", s.logKeyHandler)
+	v1.GET("/proof/inclusion", s.inclusion)
+	v1.GET("/proof/consistency", s.consistency)
+	v1.GET("/entries", s.listEntries)
+	v1.GET("/entries/:index", s.getEntry)
+	v1.GET("/entries/:index/verify", s.verify)
+	v1.GET("/signers/:signer", s.getSigner)
+	post := v1.Group("", s.freshNonce)
+	post.POST("/entries", s.postEntry)
+	post.POST("/signers", s.admin, s.register)
+	post.POST("/signers/:signer/keys", s.addKey)
+	post.POST("/signers/:signer/keys/:kid/revoke", s.revoke)
+}
+
+// requestLog gives each request an id and logs one line when it ends. It
+// never logs bodies, tokens or query values.
+func (s *Server) requestLog(c *gin.Context) {
+	start := time.Now()
+	var b [8]byte
+	rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	c.Set("request_id", id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+	s.log.Info("request", "request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration", time.Since(start),
+		"client", c.ClientIP())
+}
+
+func requestID(c *gin.Context) string { return c.GetString("request_id") }
+
+// freshNonce gives every answer to a signed POST, errors included, a fresh
+// nonce.
+func (s *Server) freshNonce(c *gin.Context) {
+	c.Header("Replay-Nonce", s.ledger.NewNonce())
+	c.Header("Cache-Control", "no-store")
+}
+
+// admin requires the admin bearer token.
+func (s *Server) admin(c *gin.Context) {
+	if !s.isAdmin(c) {
+		c.Header("WWW-Authenticate", `Bearer realm="signet"`)
+		s.fail(c, unauthorized("this endpoint needs the admin bearer token"))
+	}
+}
+
+// isAdmin compares the bearer token with the admin token in constant time.
+func (s *Server) isAdmin(c *gin.Context) bool {
+	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	sum := sha256.Sum256([]byte(tok))
+	return ok && subtle.ConstantTimeCompare(sum[:], s.adminSum[:]) == 1
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if err := s.ledger.Ping(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+func (s *Server) nonce(c *gin.Context) {
+	c.Header("Replay-Nonce", s.ledger.NewNonce())
+	c.Header("Cache-Control", "no-store")
+	if c.Request.Method == http.MethodHead {
+		c.Status(http.StatusOK)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is signetd's configuration: each field is a flag with an
+// environment variable as fallback, and a default.
+type config struct {
+	Addr        string
+	DatabaseURL string
+	AdminToken  string
+	DataDir     string
+	LogKeyFile  string
+	Origin      string
+	NonceTTL    time.Duration
+	MaxPayload  int
+	BatchSize   int
+	BatchDelay  time.Duration
+	Queue       int
+	Grace       time.Duration
+	LogFormat   string
+}
+
+// flagSet declares every flag on c, reading defaults from getenv.
+func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	str := func(p *string, flagName, env, def, usage string) {
+		if v := getenv(env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
+	}
+	dur := func(p *time.Duration, flagName, env string, def time.Duration, usage string) {
+		if v, err := time.ParseDuration(getenv(env)); err == nil {
+			def = v
+		}
+		fs.DurationVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
+	}
+	num := func(p *int, flagName, env string, def int, usage string) {
+		if v, err := strconv.Atoi(getenv(env)); err == nil {
+			def = v
+		}
+		fs.IntVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	str(&c.Addr, "addr", "SIGNET_ADDR", "127.0.0.1:8080", "address to listen on")
+	str(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL, e.g. postgres://user@host/db (required)")
+	str(&c.AdminToken, "admin-token", "SIGNET_ADMIN_TOKEN", "", "admin bearer token; if empty, one is generated into <data-dir>/admin.token")
+	str(&c.DataDir, "data-dir", "SIGNET_DATA_DIR", "signet-data", "folder for the admin token and the log's signing key")
+	str(&c.LogKeyFile, "log-key-file", "SIGNET_LOG_KEY_FILE", "", "the log's checkpoint signing key (a signed-note private key); default <data-dir>/log.key, generated if absent")
+	str(&c.Origin, "origin", "SIGNET_ORIGIN", strings.ToLower(host)+"/signet", "checkpoint origin line, naming this log; used as the key name when a key is generated")
+	dur(&c.NonceTTL, "nonce-ttl", "SIGNET_NONCE_TTL", 10*time.Minute, "how long a nonce stays valid")
+	num(&c.MaxPayload, "max-payload", "SIGNET_MAX_PAYLOAD", 64<<10, "largest entry payload in bytes")
+	num(&c.BatchSize, "batch-size", "SIGNET_BATCH_SIZE", 1000, "most records committed in one transaction")
+	dur(&c.BatchDelay, "batch-delay", "SIGNET_BATCH_DELAY", 2*time.Millisecond, "longest a batch waits for requests still being verified")
+	num(&c.Queue, "queue", "SIGNET_QUEUE", 20000, "appends that may wait for the sequencer before new ones get 503")
+	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	str(&c.LogFormat, "log-format", "SIGNET_LOG_FORMAT", "json", "log format: json or text")
+	return fs
+}
+
+const usage = `signetd runs the Signet ledger server.
+
+Usage:
+  signetd [flags]          serve (migrating the database first)
+  signetd migrate [flags]  apply database migrations and exit
+
+Every flag can also be set by the environment variable named beside it;
+a flag given on the command line wins.
+
+Flags:
+`
+
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, usage)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}

@@ -1,0 +1,117 @@
+// Command signetd is the Signet ledger server: it takes JWS-signed journal
+// entries, appends them to a hash-chained Merkle log in PostgreSQL, and
+// serves records, verification, checkpoints and proofs over HTTP.
+//
+// Run "signetd --help" for its flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/signet-ledger/signet/api"
+	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet/postgres"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "signetd:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] == "migrate" {
+		cmd, args = "migrate", args[1:]
+	}
+	var c config
+	fs := c.flagSet("signetd", getenv)
+	fs.Usage = func() { printUsage(os.Stderr, fs) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; see signetd --help", fs.Arg(0))
+	}
+	log := newLogger(c.LogFormat)
+	if c.DatabaseURL == "" {
+		return errors.New("no database: set --database-url or DATABASE_URL (scripts/run.sh starts a private PostgreSQL)")
+	}
+	if err := postgres.Migrate(ctx, c.DatabaseURL, log); err != nil {
+		return err
+	}
+	if cmd == "migrate" {
+		return nil
+	}
+	return serve(ctx, c, log)
+}
+
+func newLogger(format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+}
+
+// serve runs the server until ctx is done, then shuts down gracefully:
+// it stops accepting, lets in-flight requests (appends included) finish
+// within the grace period, and stops the sequencer.
+func serve(ctx context.Context, c config, log *slog.Logger) error {
+	sec, err := loadSecrets(c, log)
+	if err != nil {
+		return err
+	}
+	store, err := postgres.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	l, err := ledger.Open(ctx, ledger.Config{
+		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: c.Origin,
+		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload, MaxDepth: 64},
+		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	h := api.New(api.Config{Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
+		MaxBody: int64(c.MaxPayload)*2 + 64<<10, Logger: log})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "origin", c.Origin, "log_key", sec.verifierKey)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", c.Grace)
+	sctx, cancel := context.WithTimeout(context.Background(), c.Grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/signet-ledger/signet/ledger"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// secrets are the server's own keys, kept in files, never in the database.
+type secrets struct {
+	adminToken  string
+	signer      note.Signer
+	verifier    note.Verifier
+	verifierKey string
+}
+
+func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &secrets{adminToken: c.AdminToken}
+	if s.adminToken == "" {
+		path := filepath.Join(c.DataDir, "admin.token")
+		tok, created, err := readOrCreate(path, func() string {
+			b := make([]byte, 32)
+			rand.Read(b)
+			return base64.RawURLEncoding.EncodeToString(b)
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.adminToken = tok
+		log.Info("admin token", "file", path, "generated", created)
+	}
+	keyFile := c.LogKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(c.DataDir, "log.key")
+	}
+	skey, created, err := readOrCreate(keyFile, func() string {
+		sk, _, _ := note.GenerateKey(rand.Reader, c.Origin)
+		return sk
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.signer, err = note.NewSigner(skey); err != nil {
+		return nil, fmt.Errorf("log key %s: %w", keyFile, err)
+	}
+	if s.verifierKey, err = ledger.VerifierKey(skey); err != nil {
+		return nil, fmt.Errorf("log key %s: %w", keyFile, err)
+	}
+	if s.verifier, err = note.NewVerifier(s.verifierKey); err != nil {
+		return nil, err
+	}
+	log.Info("log key", "file", keyFile, "generated", created, "verifier_key", s.verifierKey)
+	return s, nil
+}
+
+// readOrCreate returns the trimmed contents of path, first writing gen()
+// to it with mode 0600 if it does not exist.
+func readOrCreate(path string, gen func() string) (string, bool, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", false, err
+	}
+	v := gen()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) { // another process won the race
+		return readOrCreate(path, gen)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if _, err := f.WriteString(v + "\n"); err != nil {
+		f.Close()
+		return "", false, err
+	}
+	return v, true, f.Close()
+}

@@ -1,0 +1,170 @@
+package keys
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// JWS is one JSON Web Signature with its three parts exactly as received,
+// as canonical unpadded base64url strings, and its decoded protected header.
+//
+// A JWS from [ParseFlattened], [ParseCompact] or [PrivateKey.Sign] obeys
+// every rule in the package documentation. Its signature is not yet
+// checked: call [JWS.Verify].
+type JWS struct {
+	Protected string
+	Payload   string
+	Signature string
+	Header    Header
+}
+
+// flattened is the flattened JSON serialization (RFC 7515, Section 7.2.2).
+type flattened struct {
+	Protected string `json:"protected"`
+	Payload   string `json:"payload"`
+	Signature string `json:"signature"`
+}
+
+// ParseFlattened parses the flattened JSON serialization of a JWS,
+// {"protected":"...","payload":"...","signature":"..."}. All three members
+// are required and no other is allowed: the general serialization
+// ("signatures"), an unprotected "header" and unknown members are refused,
+// as are duplicate member names. The parts follow the rules in the package
+// documentation.
+func ParseFlattened(body []byte) (*JWS, error) {
+	m, err := parseObject(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := flattenedMembers(m); err != nil {
+		return nil, err
+	}
+	var parts [3]string
+	for i, name := range []string{"protected", "payload", "signature"} {
+		s, ok := jsonString(m[name])
+		if !ok {
+			return nil, fmt.Errorf("%w: %s is missing or not a string", ErrMalformed, name)
+		}
+		parts[i] = s
+	}
+	j, err := parseParts(parts)
+	if err != nil {
+		return nil, err
+	}
+	if err := gateFlattened(body); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// flattenedMembers refuses members other than protected, payload, signature.
+func flattenedMembers(m map[string]json.RawMessage) error {
+	if _, ok := m["signatures"]; ok {
+		return fmt.Errorf("%w: general JWS serialization is not accepted", ErrMalformed)
+	}
+	if _, ok := m["header"]; ok {
+		return fmt.Errorf("%w: unprotected header is not accepted", ErrMalformed)
+	}
+	for name := range m {
+		if name != "protected" && name != "payload" && name != "signature" {
+			return fmt.Errorf("%w: unknown member in flattened JWS", ErrMalformed)
+		}
+	}
+	return nil
+}
+
+// ParseCompact parses the compact serialization of a JWS, three base64url
+// parts joined by dots. Surrounding spaces, tabs and line breaks are
+// trimmed; nothing else is. The parts follow the rules in the package
+// documentation.
+func ParseCompact(body []byte) (*JWS, error) {
+	body = bytes.Trim(body, " \t\r\n")
+	parts := strings.Split(string(body), ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("%w: compact JWS does not have three parts", ErrMalformed)
+	}
+	j, err := parseParts([3]string(parts))
+	if err != nil {
+		return nil, err
+	}
+	if err := gateCompact(body); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// parseParts checks the protected header, payload and signature, in that
+// order, so that a foreign algorithm is reported as such whatever its
+// signature looks like.
+func parseParts(parts [3]string) (*JWS, error) {
+	j := &JWS{Protected: parts[0], Payload: parts[1], Signature: parts[2]}
+	protected, ok := decodeB64(j.Protected)
+	if !ok {
+		return nil, fmt.Errorf("%w: protected header is not canonical unpadded base64url", ErrMalformed)
+	}
+	h, err := parseHeader(protected)
+	if err != nil {
+		return nil, err
+	}
+	j.Header = h
+	if payload, ok := decodeB64(j.Payload); !ok || len(payload) == 0 {
+		return nil, fmt.Errorf("%w: payload is empty or not canonical unpadded base64url", ErrMalformed)
+	}
+	if sig, ok := decodeB64(j.Signature); !ok || len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%w: signature is not 64 bytes of canonical unpadded base64url", ErrMalformed)
+	}
+	return j, nil
+}
+
+// PayloadBytes returns the decoded payload, or nil if j.Payload is not
+// canonical base64url (never so for a parsed or signed JWS).
+func (j *JWS) PayloadBytes() []byte {
+	b, _ := decodeB64(j.Payload)
+	return b
+}
+
+// SigningInput returns the bytes the signature covers,
+// j.Protected + "." + j.Payload (RFC 7515, Section 5.2).
+func (j *JWS) SigningInput() []byte {
+	return []byte(j.Protected + "." + j.Payload)
+}
+
+// Verify checks the Ed25519 signature of j under k over the parts exactly as
+// received. It returns nil if the signature is valid, an error wrapping
+// [ErrBadSignature] if it is not, [ErrBadKey] if k is not an acceptable
+// public key, and [ErrMalformed] if j.Signature is not 64 bytes of
+// canonical base64url (never so for a parsed JWS). Verify checks nothing
+// but the signature: j should come from [ParseFlattened], [ParseCompact] or
+// [PrivateKey.Sign], which checked the rest.
+func (j *JWS) Verify(k PublicKey) error {
+	if err := k.check(); err != nil {
+		return err
+	}
+	sig, ok := decodeB64(j.Signature)
+	if !ok || len(sig) != ed25519.SignatureSize {
+		return fmt.Errorf("%w: signature is not 64 bytes of canonical unpadded base64url", ErrMalformed)
+	}
+	if !ed25519.Verify(k[:], j.SigningInput(), sig) {
+		return fmt.Errorf("%w: Ed25519 signature does not verify under the key", ErrBadSignature)
+	}
+	return nil
+}
+
+// Flattened returns the flattened JSON serialization of j,
+// {"protected":"...","payload":"...","signature":"..."}, which
+// [ParseFlattened] parses back to the same parts.
+func (j *JWS) Flattened() []byte {
+	// A struct of strings always marshals.
+	b, _ := json.Marshal(flattened{Protected: j.Protected, Payload: j.Payload, Signature: j.Signature})
+	return b
+}
+
+// Compact returns the compact serialization of j,
+// j.Protected + "." + j.Payload + "." + j.Signature, which [ParseCompact]
+// parses back to the same parts.
+func (j *JWS) Compact() []byte {
+	return []byte(j.Protected + "." + j.Payload + "." + j.Signature)
+}

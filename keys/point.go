@@ -1,0 +1,80 @@
+package keys
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math/big"
+)
+
+// fieldP is p = 2^255 - 19 and curveD is d = -121665/121666 mod p, the
+// parameters of edwards25519 (RFC 8032, Section 5.1). Never modified.
+var (
+	fieldP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	curveD = new(big.Int).Mod(new(big.Int).Mul(big.NewInt(-121665),
+		new(big.Int).ModInverse(big.NewInt(121666), fieldP)), fieldP)
+)
+
+// smallOrder lists the canonical encodings of the eight points of order
+// dividing 8. Under such a key anyone can forge signatures. The
+// non-canonical encodings of these points are refused by [PublicKey.check]
+// before this list is consulted.
+var smallOrder = [8]PublicKey{
+	mustKey("0100000000000000000000000000000000000000000000000000000000000000"), // identity
+	mustKey("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // order 2
+	mustKey("0000000000000000000000000000000000000000000000000000000000000000"), // order 4
+	mustKey("0000000000000000000000000000000000000000000000000000000000000080"), // order 4
+	mustKey("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"), // order 8
+	mustKey("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"), // order 8
+	mustKey("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"), // order 8
+	mustKey("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"), // order 8
+}
+
+func mustKey(h string) PublicKey {
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != 32 {
+		panic("keys: bad small-order point constant")
+	}
+	return PublicKey(b)
+}
+
+// check reports whether k is an acceptable Ed25519 public key: the
+// canonical encoding (y < p, and no sign bit when x = 0) of a point on the
+// curve that does not have small order. Keys from [ed25519.GenerateKey]
+// always are.
+func (k PublicKey) check() error {
+	var be [32]byte // y, big-endian, sign bit cleared
+	for i := range k {
+		be[31-i] = k[i]
+	}
+	be[0] &= 0x7f
+	negative := k[31]&0x80 != 0
+	y := new(big.Int).SetBytes(be[:])
+	if y.Cmp(fieldP) >= 0 {
+		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
+	}
+	x2 := xSquared(y)
+	switch {
+	case x2.Sign() == 0 && negative:
+		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
+	case x2.Sign() != 0 && big.Jacobi(x2, fieldP) != 1:
+		return fmt.Errorf("%w: public key is not a point on the curve", ErrBadKey)
+	}
+	for _, s := range smallOrder {
+		if k == s {
+			return fmt.Errorf("%w: public key is a small-order point", ErrBadKey)
+		}
+	}
+	return nil
+}
+
+// xSquared returns x² = (y² - 1) / (d·y² + 1) mod p, from the curve
+// equation -x² + y² = 1 + d·x²·y². The denominator is never zero because d
+// is not a square mod p.
+func xSquared(y *big.Int) *big.Int {
+	y2 := new(big.Int).Mul(y, y)
+	u := new(big.Int).Sub(y2, big.NewInt(1))
+	v := new(big.Int).Mul(curveD, y2)
+	v.Add(v, big.NewInt(1)).Mod(v, fieldP)
+	u.Mul(u, v.ModInverse(v, fieldP))
+	return u.Mod(u, fieldP)
+}

@@ -1,0 +1,28 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by the log. The api package maps each to one HTTP status
+// and problem type; the wrapped detail is safe to show to the client.
+var (
+	ErrMalformed    = errors.New("ledger: malformed request")
+	ErrBadNonce     = errors.New("ledger: bad nonce")
+	ErrUnknownKey   = errors.New("ledger: unknown key")
+	ErrNotFound     = errors.New("ledger: not found")
+	ErrUnauthorized = errors.New("ledger: unauthorized")
+	// ErrUnavailable means the log cannot take the request now (the queue is
+	// full or the database is down). Retry later: the HTTP layer answers 503
+	// with a Retry-After header.
+	ErrUnavailable = errors.New("ledger: unavailable")
+)
+
+func malformedf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+}
+
+func badNonce(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrBadNonce}, args...)...)
+}

@@ -1,0 +1,175 @@
+package ledger
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/signet-ledger/signet/registry"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Config configures a [Log].
+type Config struct {
+	Store Store // Required.
+	// Signer signs checkpoints with the log's key. Required.
+	Signer note.Signer
+	// Verifier is the log key's verifier, used to read back checkpoints.
+	// Required.
+	Verifier note.Verifier
+	// Origin is the first line of every checkpoint. Required.
+	Origin string
+	// NonceTTL is how long a nonce stays valid. Optional. Default 10 minutes.
+	NonceTTL time.Duration
+	// Payload bounds entry payloads. Optional. Default DefaultPayloadRules.
+	Payload PayloadRules
+	// MaxBatch is the most records committed in one transaction.
+	// Optional. Default 1000.
+	MaxBatch int
+	// MaxDelay is the longest a batch waits for requests still being
+	// verified. Optional. Default 2ms.
+	MaxDelay time.Duration
+	// Queue is how many verified requests may wait for the sequencer before
+	// new ones are refused with ErrUnavailable. Optional. Default 20000.
+	Queue int
+	// Logger receives errors the client does not see. Optional.
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.NonceTTL == 0 {
+		c.NonceTTL = 10 * time.Minute
+	}
+	if c.Payload.MaxBytes == 0 {
+		c.Payload.MaxBytes = DefaultPayloadRules.MaxBytes
+	}
+	if c.Payload.MaxDepth == 0 {
+		c.Payload.MaxDepth = DefaultPayloadRules.MaxDepth
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 1000
+	}
+	if c.MaxDelay == 0 {
+		c.MaxDelay = 2 * time.Millisecond
+	}
+	if c.Queue == 0 {
+		c.Queue = 20000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Log is a signed, append-only log of records. Its methods are safe for
+// concurrent use; several Logs in several processes may share one Store.
+type Log struct {
+	cfg    Config
+	store  Store
+	nonces *Nonces
+	seq    *sequencer
+	verify chan struct{} // one slot per core: bounds concurrent signature checks
+	keys   sync.Map      // kid -> registry.Key, only the immutable fields
+}
+
+// Open returns a Log on cfg.Store. Call Close to stop it.
+func Open(ctx context.Context, cfg Config) (*Log, error) {
+	cfg.defaults()
+	if cfg.Store == nil || cfg.Signer == nil || cfg.Verifier == nil || cfg.Origin == "" {
+		return nil, errors.New("ledger: Config needs Store, Signer, Verifier and Origin")
+	}
+	key, err := cfg.Store.Secret(ctx, "nonce-hmac-key", func() []byte {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return b
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: reading the nonce key: %w", err)
+	}
+	l := &Log{cfg: cfg, store: cfg.Store, nonces: NewNonces(key, cfg.NonceTTL)}
+	l.verify = make(chan struct{}, runtime.GOMAXPROCS(0))
+	sign := func(size int64, root tlog.Hash) ([]byte, error) {
+		return SignCheckpoint(cfg.Signer, cfg.Origin, size, root)
+	}
+	l.seq = newSequencer(sequencerConfig{
+		MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
+	}, cfg.Store, sign)
+	return l, nil
+}
+
+// Close stops the sequencer once every queued request is answered. Calls
+// that append after Close panic; stop taking requests first.
+func (l *Log) Close() { l.seq.close() }
+
+// Origin returns the log's checkpoint origin.
+func (l *Log) Origin() string { return l.cfg.Origin }
+
+// NewNonce returns a fresh nonce for the next signed request.
+func (l *Log) NewNonce() string { return l.nonces.New() }
+
+// Ping reports whether the log's database answers.
+func (l *Log) Ping(ctx context.Context) error { return l.store.Ping(ctx) }
+
+// Head returns the state of the log after its last committed batch.
+func (l *Log) Head(ctx context.Context) (Head, error) { return l.store.Head(ctx) }
+
+// Checkpoint returns the latest signed checkpoint. An empty log has none:
+// the error wraps ErrNotFound.
+func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
+	h, err := l.store.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if h.Size == 0 {
+		return nil, fmt.Errorf("%w: the log is empty and has no checkpoint yet", ErrNotFound)
+	}
+	return h.Checkpoint, nil
+}
+
+// Record returns the record at index i.
+func (l *Log) Record(ctx context.Context, i int64) (*Record, error) {
+	if i < 0 {
+		return nil, fmt.Errorf("%w: no record has a negative index", ErrNotFound)
+	}
+	return l.store.Record(ctx, i)
+}
+
+// Records returns the records q selects, in index order.
+func (l *Log) Records(ctx context.Context, q Query) ([]*Record, error) {
+	if q.Limit < 1 || q.Limit > 1000 {
+		return nil, malformed("limit must be between 1 and 1000")
+	}
+	return l.store.Records(ctx, q)
+}
+
+// Signer returns the signer id and its keys.
+func (l *Log) Signer(ctx context.Context, id string) (registry.Signer, error) {
+	if err := registry.CheckSignerID(id); err != nil {
+		return registry.Signer{}, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return l.store.Signer(ctx, id)
+}
+
+// key returns the key kid, from cache when possible: a kid names one key of
+// one signer forever, so only its status can change, and callers that care
+// about status check it under the sequencer's lock.
+func (l *Log) key(ctx context.Context, kid string) (registry.Key, error) {
+	if k, ok := l.keys.Load(kid); ok {
+		return k.(registry.Key), nil
+	}
+	k, err := l.store.Key(ctx, kid)
+	if errors.Is(err, ErrNotFound) {
+		return k, fmt.Errorf("%w: no registered key has kid %q", ErrUnknownKey, kid)
+	}
+	if err != nil {
+		return k, err
+	}
+	k.Revocation = nil
+	l.keys.Store(kid, k)
+	return k, nil
+}

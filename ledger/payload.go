@@ -1,0 +1,543 @@
+package ledger
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrMalformedPayload is wrapped by every error [PayloadRules.Validate]
+// returns for a payload that is not an acceptable JSON object. The wrapping
+// error's detail names the offending location and is safe to show to clients.
+var ErrMalformedPayload = errors.New("ledger: malformed payload")
+
+// ErrPayloadTooLarge is wrapped by the error [PayloadRules.Validate] returns
+// for a payload longer than [PayloadRules.MaxBytes].
+var ErrPayloadTooLarge = errors.New("ledger: payload too large")
+
+// PayloadRules bound what a signed payload may be. A zero field selects its
+// default, so the zero value behaves like [DefaultPayloadRules].
+type PayloadRules struct {
+	MaxBytes int // Optional. Default 64 KiB. Zero or negative selects the default.
+	MaxDepth int // Optional. Default 64. A top-level object is depth 1. Zero or negative selects the default.
+}
+
+// DefaultPayloadRules are the rules entry payloads are held to unless
+// configured otherwise.
+var DefaultPayloadRules = PayloadRules{MaxBytes: 64 << 10, MaxDepth: 64}
+
+// Validate reports whether p is an acceptable entry payload: a JSON text
+// (RFC 8259) that every conforming parser reads the same way. All of the
+// following must hold, and Validate returns the first violation it finds:
+//
+//   - len(p) is at most MaxBytes, else the error wraps [ErrPayloadTooLarge];
+//   - p is valid UTF-8 throughout;
+//   - p is exactly one JSON value, an object, optionally surrounded by
+//     whitespace (space, tab, CR, LF; no byte order mark);
+//   - objects and arrays nest at most MaxDepth deep, the top-level object
+//     being depth 1;
+//   - no object has two members whose names are equal after unescaping,
+//     so {"a":1,"\u0061":2} is refused;
+//   - no string escape denotes a lone UTF-16 surrogate: \uD800-\uDBFF must be
+//     followed by an escaped \uDC00-\uDFFF, which may not appear alone;
+//   - every number is within the range of an IEEE 754 double (RFC 7493
+//     section 2.2): 1e400 is refused, 1e-400 (which rounds to 0) is not.
+//
+// Every violation other than size wraps [ErrMalformedPayload]; its detail
+// says where, as a JSON path such as $.lines[3].amount with member names
+// truncated to 64 bytes, or as a byte offset, and never quotes more than a
+// character of the payload.
+//
+// Validate runs in time linear in len(p), does not recurse, and is safe for
+// concurrent use.
+func (r PayloadRules) Validate(p []byte) error {
+	maxBytes, maxDepth := r.MaxBytes, r.MaxDepth
+	if maxBytes <= 0 {
+		maxBytes = DefaultPayloadRules.MaxBytes
+	}
+	if maxDepth <= 0 {
+		maxDepth = DefaultPayloadRules.MaxDepth
+	}
+	if len(p) > maxBytes {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(p), maxBytes)
+	}
+	// encoding/json silently replaces invalid UTF-8, so check the bytes first.
+	if !utf8.Valid(p) {
+		return fmt.Errorf("%w: invalid UTF-8 at offset %d", ErrMalformedPayload, firstInvalidUTF8(p))
+	}
+	s := scanner{p: p, maxDepth: maxDepth}
+	return s.payload()
+}
+
+func firstInvalidUTF8(p []byte) int {
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(p)
+}
+
+// linearNames is how many member names an object checks for duplicates by
+// linear search before switching to a map.
+const linearNames = 16
+
+// frame is one open object or array.
+type frame struct {
+	close byte   // '}' for an object, ']' for an array
+	n     int    // index of the current element or member
+	key   []byte // current member name, unescaped; nil between members
+	start int    // index of this object's first name in the names stack
+	set   map[string]struct{}
+}
+
+// scanner is a single-use JSON validator over p.
+type scanner struct {
+	p        []byte
+	i        int // offset of the next byte to scan
+	maxDepth int
+}
+
+// payload scans the top-level object and what follows it.
+func (s *scanner) payload() error {
+	s.skipSpace()
+	if s.i == len(s.p) {
+		return malformed("empty payload")
+	}
+	if c := s.p[s.i]; c != '{' {
+		if what := describe(c); what != "" {
+			return malformed("top-level value is %s, want an object", what)
+		}
+		return s.unexpected(nil, "'{'")
+	}
+	if err := s.value(); err != nil {
+		return err
+	}
+	s.skipSpace()
+	if s.i != len(s.p) {
+		return malformed("data after top-level object at offset %d", s.i)
+	}
+	return nil
+}
+
+// value scans one value without recursing: stack holds the open objects and
+// arrays, innermost last, and names the member names of open objects that
+// have no map yet. Both start in fixed arrays so that shallow payloads with
+// small objects do not allocate.
+func (s *scanner) value() error {
+	var frameBuf [16]frame
+	var nameBuf [2 * linearNames][]byte
+	stack, names := frameBuf[:0], nameBuf[:0]
+	var err error
+	for {
+		// A value is expected.
+		s.skipSpace()
+		if s.i == len(s.p) {
+			return s.unexpectedEnd(stack)
+		}
+		switch c := s.p[s.i]; c {
+		case '{', '[':
+			if len(stack) >= s.maxDepth {
+				return malformed("nesting deeper than %d at %s", s.maxDepth, path(stack))
+			}
+			stack = append(stack, frame{close: c + 2, start: len(names)}) // '{'+2 == '}', '['+2 == ']'
+			s.i++
+			s.skipSpace()
+			if s.i < len(s.p) && s.p[s.i] == c+2 {
+				break // empty, closed below
+			}
+			if c == '{' {
+				if names, err = s.member(stack, names); err != nil {
+					return err
+				}
+			}
+			continue
+		default:
+			if err := s.scalar(stack); err != nil {
+				return err
+			}
+		}
+		// A value ended: close what ends with it, then expect the next.
+		for {
+			if len(stack) == 0 {
+				return nil
+			}
+			s.skipSpace()
+			if s.i == len(s.p) {
+				return s.unexpectedEnd(stack)
+			}
+			top := &stack[len(stack)-1]
+			if c := s.p[s.i]; c == top.close {
+				s.i++
+				names = names[:top.start]
+				stack = stack[:len(stack)-1]
+				continue
+			} else if c != ',' {
+				return s.unexpected(stack, "',' or '"+string(top.close)+"'")
+			}
+			s.i++
+			top.n++
+			top.key = nil
+			if top.close == '}' {
+				if names, err = s.member(stack, names); err != nil {
+					return err
+				}
+			}
+			break
+		}
+	}
+}
+
+// scalar scans a string, number or literal.
+func (s *scanner) scalar(stack []frame) error {
+	switch c := s.p[s.i]; {
+	case c == '"':
+		_, err := s.str(false)
+		return err
+	case c == 't':
+		return s.literal(stack, "true")
+	case c == 'f':
+		return s.literal(stack, "false")
+	case c == 'n':
+		return s.literal(stack, "null")
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number(stack)
+	default:
+		return s.unexpected(stack, "a value")
+	}
+}
+
+// member scans a member name and its colon into the innermost frame,
+// refusing a duplicate name, and returns the updated names stack.
+func (s *scanner) member(stack []frame, names [][]byte) ([][]byte, error) {
+	s.skipSpace()
+	if s.i == len(s.p) || s.p[s.i] != '"' {
+		return names, s.unexpected(stack, "a member name")
+	}
+	name, err := s.str(true)
+	if err != nil {
+		return names, err
+	}
+	top := &stack[len(stack)-1]
+	top.key = name
+	names, dup := seen(top, names, name)
+	if dup {
+		return names, malformed("duplicate member name at %s", path(stack))
+	}
+	s.skipSpace()
+	if s.i == len(s.p) || s.p[s.i] != ':' {
+		return names, s.unexpected(stack, "':'")
+	}
+	s.i++
+	return names, nil
+}
+
+// seen records name as a member of f, the innermost frame, and reports
+// whether it already was one. It returns the updated names stack.
+func seen(f *frame, names [][]byte, name []byte) ([][]byte, bool) {
+	if f.set != nil {
+		if _, ok := f.set[string(name)]; ok {
+			return names, true
+		}
+		f.set[string(name)] = struct{}{}
+		return names, false
+	}
+	own := names[f.start:]
+	for _, n := range own {
+		if bytes.Equal(n, name) {
+			return names, true
+		}
+	}
+	if len(own) < linearNames {
+		return append(names, name), false
+	}
+	f.set = make(map[string]struct{}, 4*linearNames)
+	for _, n := range own {
+		f.set[string(n)] = struct{}{}
+	}
+	f.set[string(name)] = struct{}{}
+	return names[:f.start], false
+}
+
+// str consumes a string starting at its opening quote. If decode is set it
+// returns the unescaped contents, which alias p when there are no escapes.
+func (s *scanner) str(decode bool) ([]byte, error) {
+	open := s.i
+	s.i++
+	var buf []byte // unescaped contents once an escape is seen, if decode
+	for {
+		start := s.i
+		s.plain()
+		if s.i == len(s.p) {
+			return nil, malformed("unterminated string at offset %d", open)
+		}
+		switch s.p[s.i] {
+		case '"':
+			out := s.p[start:s.i]
+			if buf != nil {
+				out = append(buf, out...)
+			}
+			s.i++
+			return out, nil
+		case '\\':
+			if decode {
+				buf = append(buf, s.p[start:s.i]...)
+			}
+			r, err := s.escape(open)
+			if err != nil {
+				return nil, err
+			}
+			if decode {
+				buf = utf8.AppendRune(buf, r)
+			}
+		default:
+			return nil, malformed("control character in string at offset %d", s.i)
+		}
+	}
+}
+
+// plain skips string bytes that stand for themselves, stopping at a quote,
+// a backslash or a control character.
+func (s *scanner) plain() {
+	p, i := s.p, s.i
+	for i < len(p) && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20 {
+		i++
+	}
+	s.i = i
+}
+
+// escape consumes one escape sequence, or a surrogate pair of them, in the
+// string that opened at offset open.
+func (s *scanner) escape(open int) (rune, error) {
+	at := s.i
+	if s.i+1 >= len(s.p) {
+		return 0, malformed("unterminated string at offset %d", open)
+	}
+	c := s.p[s.i+1]
+	s.i += 2
+	switch c {
+	case '"', '\\', '/':
+		return rune(c), nil
+	case 'b':
+		return '\b', nil
+	case 'f':
+		return '\f', nil
+	case 'n':
+		return '\n', nil
+	case 'r':
+		return '\r', nil
+	case 't':
+		return '\t', nil
+	case 'u':
+	default:
+		return 0, malformed("invalid escape in string at offset %d", at)
+	}
+	r, ok := s.hex4()
+	if !ok {
+		return 0, malformed("invalid \\u escape in string at offset %d", at)
+	}
+	switch {
+	case r < 0xD800 || r > 0xDFFF:
+		return r, nil
+	case r >= 0xDC00:
+		return 0, malformed("lone surrogate escape in string at offset %d", at)
+	}
+	if s.i+1 >= len(s.p) || s.p[s.i] != '\\' || s.p[s.i+1] != 'u' {
+		return 0, malformed("lone surrogate escape in string at offset %d", at)
+	}
+	s.i += 2
+	lo, ok := s.hex4()
+	if !ok {
+		return 0, malformed("invalid \\u escape in string at offset %d", s.i-2)
+	}
+	if lo < 0xDC00 || lo > 0xDFFF {
+		return 0, malformed("lone surrogate escape in string at offset %d", at)
+	}
+	return 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00), nil
+}
+
+func (s *scanner) hex4() (rune, bool) {
+	if len(s.p)-s.i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s.p[s.i : s.i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	s.i += 4
+	return r, true
+}
+
+func (s *scanner) literal(stack []frame, word string) error {
+	if !bytes.HasPrefix(s.p[s.i:], []byte(word)) {
+		return s.unexpected(stack, "a value")
+	}
+	s.i += len(word)
+	return nil
+}
+
+// number consumes -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and
+// refuses a magnitude beyond the largest float64.
+func (s *scanner) number(stack []frame) error {
+	start := s.i
+	if s.p[s.i] == '-' {
+		s.i++
+	}
+	intDigits := s.digits()
+	switch {
+	case intDigits == 0:
+		return s.unexpected(stack, "a digit")
+	case intDigits > 1 && s.p[s.i-intDigits] == '0':
+		return malformed("number with leading zero at offset %d", start)
+	}
+	if s.i < len(s.p) && s.p[s.i] == '.' {
+		s.i++
+		if s.digits() == 0 {
+			return s.unexpected(stack, "a digit")
+		}
+	}
+	expDigits := 0
+	if s.i < len(s.p) && (s.p[s.i] == 'e' || s.p[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.p) && (s.p[s.i] == '+' || s.p[s.i] == '-') {
+			s.i++
+		}
+		if expDigits = s.digits(); expDigits == 0 {
+			return s.unexpected(stack, "a digit")
+		}
+	}
+	// Below 10^200 * 10^99 there is nothing to check.
+	if intDigits <= 200 && expDigits <= 2 {
+		return nil
+	}
+	if _, err := strconv.ParseFloat(string(s.p[start:s.i]), 64); err != nil {
+		return malformed("number out of range at %s", path(stack))
+	}
+	return nil
+}
+
+func (s *scanner) digits() int {
+	start := s.i
+	for s.i < len(s.p) && '0' <= s.p[s.i] && s.p[s.i] <= '9' {
+		s.i++
+	}
+	return s.i - start
+}
+
+func (s *scanner) skipSpace() {
+	p, i := s.p, s.i
+	for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+		i++
+	}
+	s.i = i
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformedPayload}, args...)...)
+}
+
+func (s *scanner) unexpectedEnd(stack []frame) error {
+	return malformed("unexpected end of payload at %s", path(stack))
+}
+
+func (s *scanner) unexpected(stack []frame, want string) error {
+	if s.i == len(s.p) {
+		return s.unexpectedEnd(stack)
+	}
+	r, _ := utf8.DecodeRune(s.p[s.i:])
+	return malformed("invalid character %q at offset %d, want %s", r, s.i, want)
+}
+
+// describe names the kind of JSON value starting with c, or returns "".
+func describe(c byte) string {
+	switch {
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || '0' <= c && c <= '9':
+		return "a number"
+	default:
+		return ""
+	}
+}
+
+// maxPathName is the longest member name, in bytes, that path shows whole.
+const maxPathName = 64
+
+// path describes the current location, such as $.lines[3].amount, eliding
+// the middle of deep paths so the description stays short.
+func path(stack []frame) string {
+	var b strings.Builder
+	b.WriteByte('$')
+	for k := range stack {
+		if len(stack) > 8 && k == 3 {
+			b.WriteString(".…")
+		}
+		if len(stack) > 8 && k >= 3 && k < len(stack)-4 {
+			continue
+		}
+		f := &stack[k]
+		switch {
+		case f.close == ']':
+			fmt.Fprintf(&b, "[%d]", f.n)
+		case f.key != nil:
+			writeName(&b, f.key)
+		}
+	}
+	return b.String()
+}
+
+func writeName(b *strings.Builder, name []byte) {
+	short := name
+	if len(short) > maxPathName {
+		short = short[:maxPathName]
+		for len(short) > 0 && !utf8.Valid(short) {
+			short = short[:len(short)-1]
+		}
+	}
+	cut := ""
+	if len(short) < len(name) {
+		cut = "…"
+	}
+	if isIdentifier(name) {
+		b.WriteByte('.')
+		b.Write(short)
+		b.WriteString(cut)
+		return
+	}
+	b.WriteByte('[')
+	b.WriteString(strconv.Quote(string(short) + cut))
+	b.WriteByte(']')
+}
+
+func isIdentifier(name []byte) bool {
+	for i, c := range name {
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && '0' <= c && c <= '9':
+		default:
+			return false
+		}
+	}
+	return len(name) > 0
+}

@@ -1,0 +1,366 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/signet-ledger/signet/registry"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// op is what a pending record does to the registry. apply checks the
+// registry's rules against st for rec (whose Index and IntegratedTime are
+// set), and on success applies the change to st and to b.
+type op interface {
+	apply(st *registry.State, rec *Record, b *Batch) error
+}
+
+// pending is one request waiting in the sequencer's queue.
+type pending struct {
+	rec   Record // Index, IntegratedTime, PrevHash and Hash are set by the sequencer
+	op    op
+	done  chan result
+}
+
+// result answers one pending request.
+type result struct {
+	rec      *Record
+	existing bool // rec was already in the log (an identical resubmission)
+	tree     *committedTree
+	err      error
+}
+
+// committedTree is the tree a batch committed: its checkpoint and the hashes
+// it wrote, kept so that inclusion proofs of the batch's records need few reads.
+type committedTree struct {
+	size       int64
+	root       tlog.Hash
+	checkpoint []byte
+	hashes     map[int64]tlog.Hash
+}
+
+// sequencerConfig bounds batching. Every field is required.
+type sequencerConfig struct {
+	MaxBatch int           // a batch closes at this many records
+	MaxDelay time.Duration // ... or this long after its first request, whichever first
+	Queue    int           // requests waiting beyond this are refused with ErrUnavailable
+	Timeout  time.Duration // the longest one batch's transaction may take
+}
+
+// sequencer assigns indexes. It is the only writer of its log in this
+// process; across processes the store's lock serialises writers.
+type sequencer struct {
+	cfg      sequencerConfig
+	store    Store
+	sign     func(size int64, root tlog.Hash) ([]byte, error)
+	now      func() time.Time
+	queue    chan *pending
+	inflight atomic.Int64 // requests being verified that will soon be queued
+	stop     chan struct{}
+	stopped  chan struct{}
+
+	// frontier caches the stored hashes of the last tree this process
+	// committed, as a guess of what the next batch needs; the guess is
+	// checked against the head read under the lock.
+	frontierSize int64
+}
+
+func newSequencer(cfg sequencerConfig, store Store, sign func(int64, tlog.Hash) ([]byte, error)) *sequencer {
+	s := &sequencer{
+		cfg: cfg, store: store, sign: sign, now: time.Now,
+		queue: make(chan *pending, cfg.Queue), stop: make(chan struct{}), stopped: make(chan struct{}),
+		frontierSize: -1,
+	}
+	go s.run()
+	return s
+}
+
+// submit queues p and waits for its result. It fails fast with
+// ErrUnavailable when the queue is full.
+func (s *sequencer) submit(ctx context.Context, p *pending) result {
+	p.done = make(chan result, 1)
+	select {
+	case s.queue <- p:
+	default:
+		return result{err: fmt.Errorf("%w: the append queue is full", ErrUnavailable)}
+	}
+	select {
+	case r := <-p.done:
+		return r
+	case <-ctx.Done():
+		return result{err: ctx.Err()}
+	}
+}
+
+// close stops the sequencer after the requests already queued are answered.
+func (s *sequencer) close() {
+	close(s.stop)
+	<-s.stopped
+}
+
+func (s *sequencer) run() {
+	defer close(s.stopped)
+	for {
+		var first *pending
+		select {
+		case first = <-s.queue:
+		case <-s.stop:
+			for {
+				select {
+				case p := <-s.queue:
+					s.commit(s.collect(p))
+				default:
+					return
+				}
+			}
+		}
+		s.commit(s.collect(first))
+	}
+}
+
+// collect gathers a batch starting with first. It takes what is queued, and
+// waits for more only while requests are still being verified, up to
+// MaxDelay: a lone client never waits for a deadline.
+func (s *sequencer) collect(first *pending) []*pending {
+	batch := []*pending{first}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for len(batch) < s.cfg.MaxBatch {
+		select {
+		case p := <-s.queue:
+			batch = append(batch, p)
+			continue
+		default:
+		}
+		if s.inflight.Load() == 0 {
+			return batch
+		}
+		if timer == nil {
+			timer = time.NewTimer(s.cfg.MaxDelay)
+		}
+		select {
+		case p := <-s.queue:
+			batch = append(batch, p)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit sequences batch in one transaction and answers every request in it.
+func (s *sequencer) commit(batch []*pending) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+	defer cancel()
+	res := make([]result, len(batch))
+	var tree *committedTree
+	err := s.store.Sequence(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		tree, err = s.sequence(ctx, tx, batch, res)
+		return err
+	})
+	if err != nil {
+		s.frontierSize = -1
+		if !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("ledger: committing a batch of %d: %w", len(batch), err)
+		}
+	} else if tree != nil {
+		s.frontierSize = tree.size
+	}
+	for i, p := range batch {
+		r := res[i]
+		switch {
+		case err != nil:
+			r = result{err: err}
+		case r.err == nil && !r.existing:
+			r.tree = tree
+		}
+		p.done <- r
+	}
+}
+
+// sequence decides every request of batch under the lock, filling res, and
+// writes the accepted ones. It returns the new tree, or nil if nothing was
+// appended.
+func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res []result) (*committedTree, error) {
+	snap, err := tx.Snapshot(ctx, s.query(batch))
+	if err != nil {
+		return nil, err
+	}
+	hashes, err := s.frontier(ctx, tx, snap)
+	if err != nil {
+		return nil, err
+	}
+	st := registry.NewState()
+	st.Load(snap.Registry...)
+	b := &Batch{}
+	next, prev, now := snap.Head.Size, snap.Head.Hash, Time(s.now())
+	used := map[string]*Record{}
+	for n, r := range snap.ByNonce {
+		used[n] = r
+	}
+	read := memReader(hashes, tx, ctx)
+	for i, p := range batch {
+		if ex := used[p.rec.Nonce]; p.rec.Nonce != "" && ex != nil {
+			res[i] = resubmission(ex, &p.rec)
+			continue
+		}
+		rec := p.rec
+		rec.Index, rec.IntegratedTime, rec.PrevHash = next, now, prev
+		if err := p.op.apply(st, &rec, b); err != nil {
+			res[i] = result{err: err}
+			continue
+		}
+		rec.Hash = RecordHash(&rec)
+		sh, err := tlog.StoredHashesForRecordHash(next, LeafHash(rec.Hash), read)
+		if err != nil {
+			return nil, err
+		}
+		for k, h := range sh {
+			idx := tlog.StoredHashIndex(0, next) + int64(k)
+			hashes[idx] = h
+			b.Hashes = append(b.Hashes, StoredHash{idx, h})
+		}
+		b.Records = append(b.Records, &rec)
+		res[i] = result{rec: &rec}
+		if p.rec.Nonce != "" {
+			used[p.rec.Nonce] = &rec
+		}
+		next, prev = next+1, rec.Hash
+	}
+	if len(b.Records) == 0 {
+		return nil, nil
+	}
+	root, err := tlog.TreeHash(next, read)
+	if err != nil {
+		return nil, err
+	}
+	note, err := s.sign(next, root)
+	if err != nil {
+		return nil, err
+	}
+	b.Head = Head{Size: next, Hash: prev, Checkpoint: note}
+	if err := tx.Write(ctx, b); err != nil {
+		return nil, err
+	}
+	return &committedTree{size: next, root: root, checkpoint: note, hashes: hashes}, nil
+}
+
+// resubmission answers a request whose nonce is already in the log: the
+// same JWS again gets the existing record; anything else reused the nonce.
+func resubmission(ex, rec *Record) result {
+	if ex.Protected == rec.Protected && ex.Payload == rec.Payload && ex.Signature == rec.Signature {
+		return result{rec: ex, existing: true}
+	}
+	return result{err: badNonce("the nonce was already used by log record %d", ex.Index)}
+}
+
+func (s *sequencer) query(batch []*pending) SnapshotQuery {
+	q := SnapshotQuery{HashesFor: s.frontierSize}
+	if s.frontierSize >= 0 {
+		q.Hashes = frontier(s.frontierSize)
+	}
+	seen := map[string]bool{}
+	for _, p := range batch {
+		if p.rec.Nonce != "" {
+			q.Nonces = append(q.Nonces, p.rec.Nonce)
+		}
+		if p.rec.KID != "" && !seen["k"+p.rec.KID] {
+			seen["k"+p.rec.KID] = true
+			q.KIDs = append(q.KIDs, p.rec.KID)
+		}
+		if !seen["s"+p.rec.Signer] {
+			seen["s"+p.rec.Signer] = true
+			q.Signers = append(q.Signers, p.rec.Signer)
+		}
+		if n, ok := p.op.(interface{ newKID() string }); ok {
+			q.KIDs = append(q.KIDs, n.newKID())
+		}
+	}
+	return q
+}
+
+// frontier returns the stored hashes that cover the head's tree, read in
+// the snapshot if the guess was right, or now.
+func (s *sequencer) frontier(ctx context.Context, tx Tx, snap *Snapshot) (map[int64]tlog.Hash, error) {
+	idx := frontier(snap.Head.Size)
+	hs := snap.Hashes
+	if hs == nil || len(hs) != len(idx) {
+		var err error
+		if hs, err = tx.ReadHashes(ctx, idx); err != nil {
+			return nil, err
+		}
+	}
+	m := make(map[int64]tlog.Hash, len(idx)+64)
+	for i, x := range idx {
+		m[x] = hs[i]
+	}
+	return m, nil
+}
+
+// frontier lists the stored-hash indexes of the complete subtrees that
+// make up a tree of n records, largest first: all that is needed to hash
+// the tree and to append to it.
+func frontier(n int64) []int64 {
+	var idx []int64
+	start := int64(0)
+	for level := 62; level >= 0; level-- {
+		if n&(1<<level) != 0 {
+			idx = append(idx, tlog.StoredHashIndex(level, start>>level))
+			start += 1 << level
+		}
+	}
+	return idx
+}
+
+// memReader reads stored hashes from m, falling back to tx for any missing.
+func memReader(m map[int64]tlog.Hash, tx Tx, ctx context.Context) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		return readThrough(m, idx, func(miss []int64) ([]tlog.Hash, error) { return tx.ReadHashes(ctx, miss) })
+	})
+}
+
+
+// readThrough answers idx from m, reading the misses with read. It does not
+// modify m, so m may be shared by goroutines.
+func readThrough(m map[int64]tlog.Hash, idx []int64, read func([]int64) ([]tlog.Hash, error)) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	var miss []int64
+	var at []int
+	for i, x := range idx {
+		h, ok := m[x]
+		if !ok {
+			miss, at = append(miss, x), append(at, i)
+			continue
+		}
+		out[i] = h
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	hs, err := read(miss)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		out[i] = hs[j]
+	}
+	return out, nil
+}
+
+// track counts a request as being verified until the returned func is
+// called (more than once is fine); collect waits for such requests.
+func (s *sequencer) track() func() {
+	s.inflight.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { s.inflight.Add(-1) }) }
+}

@@ -1,0 +1,109 @@
+package ledger
+
+import (
+	"context"
+
+	"github.com/signet-ledger/signet/registry"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Head is the state of the log after its last committed batch.
+type Head struct {
+	Size       int64  // number of records
+	Hash       Hash   // hash of record Size-1; zero when the log is empty
+	Checkpoint []byte // signed note of the tree of Size records; nil when empty
+}
+
+// StoredHash is one of the Merkle tree's stored hashes (see
+// [tlog.StoredHashIndex]).
+type StoredHash struct {
+	Index int64
+	Hash  tlog.Hash
+}
+
+// Query selects records for [Store.Records]. Zero fields do not filter.
+type Query struct {
+	Signer string
+	Kind   Kind
+	After  int64 // only records with index > After; -1 for all
+	Limit  int   // at most this many; must be > 0
+}
+
+// Store is the persistent state of one log.
+//
+// Records and stored hashes are immutable once committed. A store is safe for
+// concurrent use by several goroutines and by several processes sharing the
+// same database. Reads that find nothing return an error wrapping
+// [ErrNotFound]; a store that cannot reach its database returns an error
+// wrapping [ErrUnavailable].
+type Store interface {
+	// Sequence runs f in one transaction that holds the log's write lock
+	// (exclusive across every process sharing the store), and commits it if
+	// f returns nil. Nothing f wrote is visible to anyone if f or the commit
+	// fails. Sequence does not retry: f runs at most once.
+	Sequence(ctx context.Context, f func(ctx context.Context, tx Tx) error) error
+
+	// Head returns the last committed head.
+	Head(ctx context.Context) (Head, error)
+	// Record returns the record at index i.
+	Record(ctx context.Context, i int64) (*Record, error)
+	// Records returns the records selected by q in index order.
+	Records(ctx context.Context, q Query) ([]*Record, error)
+	// RecordByNonce returns the record whose JWS carried nonce.
+	RecordByNonce(ctx context.Context, nonce string) (*Record, error)
+	// ReadHashes returns the stored hashes at indexes, in the same order. It
+	// returns an error unless every one exists.
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// Signer returns the signer id with its keys in the order added.
+	Signer(ctx context.Context, id string) (registry.Signer, error)
+	// Key returns the key kid.
+	Key(ctx context.Context, kid string) (registry.Key, error)
+	// Secret returns the secret called name, first storing gen() under that
+	// name if none exists; every process sharing the store gets the same one.
+	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+}
+
+// Tx is the transaction of [Store.Sequence]. It is used by one goroutine.
+type Tx interface {
+	// Snapshot returns the head as of the lock, the part of the registry the
+	// batch touches, and the records that already used any of its nonces.
+	Snapshot(ctx context.Context, q SnapshotQuery) (*Snapshot, error)
+	// ReadHashes is [Store.ReadHashes] inside the transaction.
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// Write appends b's records and stored hashes, applies its registry
+	// changes and moves the head to b.Head.
+	Write(ctx context.Context, b *Batch) error
+}
+
+// SnapshotQuery says what [Tx.Snapshot] reads.
+type SnapshotQuery struct {
+	Signers []string // signers to load with all their keys
+	KIDs    []string // keys to load, with all the keys of their signers
+	Nonces  []string
+	// Hashes are stored hashes to read if the head's size is HashesFor: the
+	// caller's guess of the tree's frontier, which saves a round trip.
+	Hashes    []int64
+	HashesFor int64
+}
+
+// Snapshot is what [Tx.Snapshot] read.
+type Snapshot struct {
+	Head     Head
+	Registry []registry.Signer
+	ByNonce  map[string]*Record
+	// Hashes holds SnapshotQuery.Hashes in order if Head.Size equalled
+	// HashesFor, and is nil otherwise.
+	Hashes []tlog.Hash
+}
+
+// Batch is what one [Tx.Write] commits.
+type Batch struct {
+	Records    []*Record // consecutive, starting at the old head's size
+	Hashes     []StoredHash
+	NewSigners []registry.Signer // without keys; their keys are in NewKeys
+	NewKeys    []registry.Key
+	Revoked    []registry.Key // keys whose Revocation is now set
+	Head       Head
+}

@@ -1,0 +1,243 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/signet-ledger/signet/keys"
+	"github.com/signet-ledger/signet/registry"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Verification is the result of [Log.Verify]: each check, who signed, and
+// in words what failed.
+type Verification struct {
+	Index    int64
+	Verified bool    // every check passed
+	Record   *Record // nil if the record is missing
+	Signer   string
+	KID      string
+	// KeyStatus is the signing key's status at the head of the log; for an
+	// operator record it is "operator".
+	KeyStatus registry.Status
+	// RevokedAt is the index of the key's revocation, if revoked.
+	RevokedAt *int64
+	// Suspect is true when the key was later declared compromised from an
+	// index at or before this record's.
+	Suspect  bool
+	Checks   Checks
+	Problems []string
+}
+
+// Checks are the independent checks of one record.
+type Checks struct {
+	Signature  bool // the JWS verifies with the key the log says kid held at the index
+	RecordHash bool // the hash recomputed from the stored fields equals the stored hash
+	ChainLink  bool // prev_hash equals the predecessor's hash, and the successor links to this one
+	Inclusion  bool // the record's leaf is in the latest checkpoint's tree
+}
+
+// StatusOperator is the KeyStatus of a record the operator made.
+const StatusOperator registry.Status = "operator"
+
+// Verify recomputes and checks the record at index i against its
+// neighbours, its key's history in the log and the latest checkpoint.
+// A record that should exist but does not is reported, not an error.
+func (l *Log) Verify(ctx context.Context, i int64) (*Verification, error) {
+	head, err := l.store.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= head.Size {
+		return nil, fmt.Errorf("%w: the log has %d records; there is no record %d", ErrNotFound, head.Size, i)
+	}
+	v := &Verification{Index: i}
+	rec, err := l.store.Record(ctx, i)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		v.problem("record %d is missing, though the log has %d records", i, head.Size)
+		return v, nil
+	case err != nil:
+		return nil, err
+	}
+	v.Record, v.Signer, v.KID = rec, rec.Signer, rec.KID
+	v.Checks.RecordHash = v.checkHash(rec, i)
+	if v.Checks.ChainLink, err = l.checkLinks(ctx, v, rec, head); err != nil {
+		return nil, err
+	}
+	if v.Checks.Signature, err = l.checkSignature(ctx, v, rec); err != nil {
+		return nil, err
+	}
+	if v.Checks.Inclusion, err = l.checkInclusion(ctx, v, rec, head); err != nil {
+		return nil, err
+	}
+	c := v.Checks
+	v.Verified = c.Signature && c.RecordHash && c.ChainLink && c.Inclusion && len(v.Problems) == 0
+	return v, nil
+}
+
+func (v *Verification) problem(format string, args ...any) {
+	v.Problems = append(v.Problems, fmt.Sprintf(format, args...))
+}
+
+func (v *Verification) checkHash(rec *Record, i int64) bool {
+	if rec.Index != i {
+		v.problem("the record stored at %d says its index is %d", i, rec.Index)
+		return false
+	}
+	if RecordHash(rec) != rec.Hash {
+		v.problem("the record's hash does not match its contents: a stored field was changed")
+		return false
+	}
+	return true
+}
+
+func (l *Log) checkLinks(ctx context.Context, v *Verification, rec *Record, head Head) (bool, error) {
+	ok := true
+	if rec.Index == 0 {
+		if rec.PrevHash != (Hash{}) {
+			v.problem("record 0 must have a zero prev_hash")
+			ok = false
+		}
+	} else if prev, err := l.neighbour(ctx, v, rec.Index-1); err != nil {
+		return false, err
+	} else if prev == nil || prev.Hash != rec.PrevHash {
+		if prev != nil {
+			v.problem("prev_hash does not equal the hash of record %d", rec.Index-1)
+		}
+		ok = false
+	}
+	if rec.Index == head.Size-1 {
+		if head.Hash != rec.Hash {
+			v.problem("the record's hash is not the hash the log head holds")
+			ok = false
+		}
+	} else if next, err := l.neighbour(ctx, v, rec.Index+1); err != nil {
+		return false, err
+	} else if next == nil || next.PrevHash != rec.Hash {
+		if next != nil {
+			v.problem("record %d's prev_hash does not equal this record's hash", rec.Index+1)
+		}
+		ok = false
+	}
+	return ok, nil
+}
+
+// neighbour reads record i, reporting it as a problem if missing.
+func (l *Log) neighbour(ctx context.Context, v *Verification, i int64) (*Record, error) {
+	r, err := l.store.Record(ctx, i)
+	if errors.Is(err, ErrNotFound) {
+		v.problem("record %d is missing", i)
+		return nil, nil
+	}
+	return r, err
+}
+
+func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record) (bool, error) {
+	if rec.Kind == KindKeyRevoked && rec.Signature == "" && rec.KID == "" && rec.Protected == "" {
+		v.KeyStatus = StatusOperator
+		return true, nil
+	}
+	j, err := rec.JWS()
+	if err != nil {
+		v.problem("the stored JWS does not parse: %v", err)
+		return false, nil
+	}
+	pub, ok, err := l.keyAt(ctx, v, rec, j)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := j.Verify(pub); err != nil {
+		v.problem("the signature does not verify with key %s", rec.KID)
+		return false, nil
+	}
+	return true, nil
+}
+
+// keyAt finds the public key that the log says rec.KID held at rec.Index:
+// the key carried by the record that added it, not the registry's copy.
+func (l *Log) keyAt(ctx context.Context, v *Verification, rec *Record, j *keys.JWS) (keys.PublicKey, bool, error) {
+	k, err := l.store.Key(ctx, rec.KID)
+	if errors.Is(err, ErrNotFound) {
+		v.problem("no registered key has kid %q", rec.KID)
+		return keys.PublicKey{}, false, nil
+	}
+	if err != nil {
+		return keys.PublicKey{}, false, err
+	}
+	v.KeyStatus = k.Status()
+	if r := k.Revocation; r != nil {
+		v.RevokedAt = &r.At
+		v.Suspect = k.Suspect(rec.Index)
+		if v.Suspect {
+			v.problem("key %s was declared compromised from log index %d", k.KID, *r.CompromisedSince)
+		}
+	}
+	if k.Signer != rec.Signer {
+		v.problem("key %s belongs to signer %q, not %q", k.KID, k.Signer, rec.Signer)
+		return keys.PublicKey{}, false, nil
+	}
+	if !k.ActiveAt(rec.Index) {
+		v.problem("key %s was not active at index %d", k.KID, rec.Index)
+		return keys.PublicKey{}, false, nil
+	}
+	if rec.Kind != KindRegistered && j.Header.Kid != rec.KID {
+		v.problem("the JWS's protected kid is not the record's kid")
+		return keys.PublicKey{}, false, nil
+	}
+	src := rec
+	if k.AddedAt != rec.Index {
+		if src, err = l.store.Record(ctx, k.AddedAt); errors.Is(err, ErrNotFound) {
+			v.problem("the record that added key %s (index %d) is missing", k.KID, k.AddedAt)
+			return keys.PublicKey{}, false, nil
+		} else if err != nil {
+			return keys.PublicKey{}, false, err
+		}
+	}
+	pub, err := addedKey(src)
+	if err != nil || pub.Thumbprint() != rec.KID || RecordHash(src) != src.Hash {
+		v.problem("the log record %d that added key %s does not carry that key intact", k.AddedAt, k.KID)
+		return keys.PublicKey{}, false, nil
+	}
+	return pub, true, nil
+}
+
+// addedKey returns the key a signer.registered or signer.key_added record adds.
+func addedKey(rec *Record) (keys.PublicKey, error) {
+	j, err := rec.JWS()
+	if err != nil {
+		return keys.PublicKey{}, err
+	}
+	o, _, err := recordOp(rec, j)
+	if err != nil {
+		return keys.PublicKey{}, err
+	}
+	switch o := o.(type) {
+	case registerOp:
+		return o.pub, nil
+	case addKeyOp:
+		return o.pub, nil
+	}
+	return keys.PublicKey{}, fmt.Errorf("ledger: record %d adds no key", rec.Index)
+}
+
+func (l *Log) checkInclusion(ctx context.Context, v *Verification, rec *Record, head Head) (bool, error) {
+	cp, err := OpenCheckpoint(head.Checkpoint, l.cfg.Origin, l.cfg.Verifier)
+	if err != nil {
+		v.problem("the latest checkpoint does not verify with the log's key")
+		return false, nil
+	}
+	if cp.Size != head.Size {
+		v.problem("the latest checkpoint covers %d records, but the log head says %d", cp.Size, head.Size)
+	}
+	proof, err := tlog.ProveRecord(cp.Size, rec.Index, l.hashReader(ctx, nil))
+	if errors.Is(err, ErrUnavailable) {
+		return false, err
+	}
+	if err != nil || tlog.CheckRecord(proof, cp.Size, cp.Root, rec.Index, LeafHash(RecordHash(rec))) != nil {
+		v.problem("the record is not included in the latest checkpoint's tree")
+		return false, nil
+	}
+	return true, nil
+}

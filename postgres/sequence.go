@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/signet-ledger/signet/ledger"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Sequence runs f in one transaction that holds the log's write lock: the
+// head row, locked FOR UPDATE by [seqTx.Snapshot].
+func (s *Store) Sequence(ctx context.Context, f func(context.Context, ledger.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrap(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := f(ctx, &seqTx{tx: tx}); err != nil {
+		return err
+	}
+	return wrap(tx.Commit(ctx))
+}
+
+// seqTx is the transaction of Sequence.
+type seqTx struct {
+	tx     pgx.Tx
+	locked bool
+	size   int64 // head size read under the lock
+}
+
+var _ ledger.Tx = (*seqTx)(nil)
+
+// Snapshot locks the head and reads, in one round trip, the head, the
+// registry the batch touches, the records that used its nonces, and the
+// guessed frontier hashes.
+func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.Snapshot, error) {
+	b := &pgx.Batch{}
+	snap := &ledger.Snapshot{ByNonce: map[string]*ledger.Record{}}
+	b.Queue(`SELECT size, last_hash, checkpoint FROM log_head WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error {
+		var err error
+		snap.Head, err = scanHead(row)
+		return err
+	})
+	b.Queue(signersSQL(`k.signer = ANY($1) OR k.kid = ANY($2)`), q.Signers, q.KIDs).Query(func(rows pgx.Rows) error {
+		var err error
+		snap.Registry, err = scanSigners(rows)
+		return err
+	})
+	b.Queue(`SELECT nonce, `+recordCols+` FROM records WHERE nonce = ANY($1)`, q.Nonces).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var nonce string
+			r, err := scanRecord(scanPrefix{rows, []any{&nonce}})
+			if err != nil {
+				return err
+			}
+			snap.ByNonce[nonce] = r
+		}
+		return wrap(rows.Err())
+	})
+	var hashes []tlog.Hash
+	var hashErr error
+	if len(q.Hashes) > 0 {
+		b.Queue(`SELECT idx, hash FROM tree_hashes WHERE idx = ANY($1)`, q.Hashes).Query(func(rows pgx.Rows) error {
+			hashes, hashErr = collectHashes(rows, nil, q.Hashes)
+			return nil
+		})
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, wrap(err)
+	}
+	t.locked, t.size = true, snap.Head.Size
+	if q.HashesFor == snap.Head.Size && hashErr == nil && len(q.Hashes) > 0 {
+		snap.Hashes = hashes
+	}
+	return snap, nil
+}
+
+// ReadHashes reads stored hashes inside the transaction.
+func (t *seqTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, t.tx, indexes)
+}
+
+// Write inserts the batch with multi-row INSERTs from arrays and moves the
+// head, guarded by the size read under the lock, in one round trip.
+func (t *seqTx) Write(ctx context.Context, bt *ledger.Batch) error {
+	if !t.locked {
+		return fmt.Errorf("postgres: Write before Snapshot")
+	}
+	b := &pgx.Batch{}
+	queueRecords(b, bt.Records)
+	queueHashes(b, bt.Hashes)
+	queueRegistry(b, bt)
+	var moved int64
+	b.Queue(`UPDATE log_head SET size = $1, last_hash = $2, checkpoint = $3 WHERE id = 1 AND size = $4`,
+		bt.Head.Size, bt.Head.Hash[:], string(bt.Head.Checkpoint), t.size).Exec(func(ct pgconn.CommandTag) error {
+		moved = ct.RowsAffected()
+		return nil
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return wrap(err)
+	}
+	if moved != 1 {
+		return fmt.Errorf("postgres: the log head moved under the lock")
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"github.com/jackc/pgx/v5"
+	"github.com/signet-ledger/signet/ledger"
+)
+
+// queueRecords queues one INSERT of every record, from column arrays.
+func queueRecords(b *pgx.Batch, recs []*ledger.Record) {
+	n := len(recs)
+	idx, us := make([]int64, n), make([]int64, n)
+	kind, signer, kid := make([]string, n), make([]string, n), make([]string, n)
+	prot, pay, sig := make([]string, n), make([]string, n), make([]string, n)
+	nonce := make([]*string, n)
+	hash, prev := make([][]byte, n), make([][]byte, n)
+	for i, r := range recs {
+		idx[i], us[i] = r.Index, r.IntegratedTime.UnixMicro()
+		kind[i], signer[i], kid[i] = string(r.Kind), r.Signer, r.KID
+		prot[i], pay[i], sig[i] = r.Protected, r.Payload, r.Signature
+		if r.Nonce != "" {
+			nonce[i] = &r.Nonce
+		}
+		hash[i], prev[i] = r.Hash[:], r.PrevHash[:]
+	}
+	b.Queue(`INSERT INTO records (idx, kind, signer, kid, integrated_us, protected, payload, signature, nonce, hash, prev_hash)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::bytea[])`,
+		idx, kind, signer, kid, us, prot, pay, sig, nonce, hash, prev)
+}
+
+func queueHashes(b *pgx.Batch, hs []ledger.StoredHash) {
+	idx, hash := make([]int64, len(hs)), make([][]byte, len(hs))
+	for i, h := range hs {
+		idx[i], hash[i] = h.Index, h.Hash[:]
+	}
+	b.Queue(`INSERT INTO tree_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hash)
+}
+
+// queueRegistry queues the batch's registry changes, in order: new
+// signers, then new keys, then revocations (a key may be added and revoked
+// in one batch).
+func queueRegistry(b *pgx.Batch, bt *ledger.Batch) {
+	for _, s := range bt.NewSigners {
+		b.Queue(`INSERT INTO signers (id, registered_at, registered_us) VALUES ($1, $2, $3)`,
+			s.ID, s.RegisteredAt, s.RegisteredTime.UnixMicro())
+	}
+	for _, k := range bt.NewKeys {
+		b.Queue(`INSERT INTO signer_keys (kid, signer, x, added_at, added_us) VALUES ($1, $2, $3, $4, $5)`,
+			k.KID, k.Signer, k.PublicKey.JWK().X, k.AddedAt, k.AddedTime.UnixMicro())
+	}
+	for _, k := range bt.Revoked {
+		r := k.Revocation
+		b.Queue(`UPDATE signer_keys SET revoked_at = $2, revoked_us = $3, revoked_by = $4, reason = $5, compromised_since = $6
+			WHERE kid = $1`, k.KID, r.At, r.Time.UnixMicro(), r.By, r.Reason, r.CompromisedSince)
+	}
+}
