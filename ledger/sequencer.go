@@ -22,9 +22,9 @@ type op interface {
 
 // pending is one request waiting in the sequencer's queue.
 type pending struct {
-	rec   Record // Index, IntegratedTime, PrevHash and Hash are set by the sequencer
-	op    op
-	done  chan result
+	rec  Record // Index, IntegratedTime, PrevHash and Hash are set by the sequencer
+	op   op
+	done chan result
 }
 
 // result answers one pending request.
@@ -328,7 +328,6 @@ func memReader(m map[int64]tlog.Hash, tx Tx, ctx context.Context) tlog.HashReade
 		return readThrough(m, idx, func(miss []int64) ([]tlog.Hash, error) { return tx.ReadHashes(ctx, miss) })
 	})
 }
-
 
 // readThrough answers idx from m, reading the misses with read. It does not
 // modify m, so m may be shared by goroutines.

@@ -8,9 +8,6 @@ import (
 	"github.com/signet-ledger/signet/keys"
 )
 
-
-
-
 // State is an in-memory registry that enforces the rules. It serves three
 // callers: the sequencer, which loads the part of the registry a batch
 // touches and applies the batch to it in order; the offline auditor, which
