@@ -80,6 +80,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.HEAD("/nonce", s.nonce)
 	v1.GET("/checkpoint", s.checkpoint)
 	v1.GET("/log/key", s.logKeyHandler)
+	v1.GET("/log/export", s.export)
 	v1.GET("/proof/inclusion", s.inclusion)
 	v1.GET("/proof/consistency", s.consistency)
 	v1.GET("/entries", s.listEntries)

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/signet-ledger/signet/ledger"
+)
+
+// exportEndView is the last line of an export.
+type exportEndView struct {
+	TreeSize    int64  `json:"tree_size"`
+	Checkpoint  string `json:"checkpoint"`
+	Consistency any    `json:"consistency"`
+}
+
+// export streams ?from=&to= as NDJSON: one record per line with its JWS
+// parts (empty protected and signature for operator records), then one
+// line {"tree_size", "checkpoint", "consistency"}. It holds one page of
+// records in memory at a time.
+func (s *Server) export(c *gin.Context) {
+	from, err := queryIndex(c, "from", 0)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	to, err := queryIndex(c, "to", 0)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	w := bufio.NewWriterSize(c.Writer, 64<<10)
+	enc := json.NewEncoder(w)
+	started := false
+	end, err := s.ledger.Export(c, from, to, func(r *ledger.Record) error {
+		if !started {
+			c.Header("Content-Type", "application/x-ndjson")
+			c.Status(http.StatusOK)
+			started = true
+		}
+		v := newRecordView(r, false)
+		v.JWS = &jwsView{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}
+		return enc.Encode(v)
+	})
+	if err != nil {
+		if !started {
+			s.fail(c, err)
+		} else {
+			s.log.Error("export cut short", "request_id", requestID(c), "err", err)
+			c.Abort()
+		}
+		return
+	}
+	if !started {
+		c.Header("Content-Type", "application/x-ndjson")
+		c.Status(http.StatusOK)
+	}
+	enc.Encode(exportEndView{TreeSize: end.TreeSize, Checkpoint: string(end.Checkpoint), Consistency: hashes(end.Consistency)})
+	w.Flush()
+}
