@@ -50,7 +50,7 @@ func OpenCheckpoint(msg []byte, origin string, v note.Verifier) (*Checkpoint, er
 // VerifierKey returns the verifier key ("<name>+<hash>+<base64 key>") of
 // skey, an Ed25519 signed-note private key ("PRIVATE+KEY+<name>+<hash>+<base64>").
 func VerifierKey(skey string) (string, error) {
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return "", errors.New("ledger: not a signed-note private key")
 	}
