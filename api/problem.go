@@ -87,9 +87,20 @@ var (
 	errMethod          = errors.New("api: method not allowed")
 )
 
-// fail writes err as a problem. An error the table does not know is a bug:
-// it is logged in full and the client sees only "internal error".
+// fail writes err as a problem and stops the request.
 func (s *Server) fail(c *gin.Context, err error) {
+	p := s.problem(c, err)
+	if p.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "1")
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// problem turns err into a Problem by the error table. An error the table
+// does not know is a bug: it is logged in full and the client sees only
+// "internal error". Unavailability is logged and given a fixed detail.
+func (s *Server) problem(c *gin.Context, err error) Problem {
 	pt, detail := ptInternal, "internal error"
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
@@ -101,13 +112,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case http.StatusInternalServerError:
 		s.log.Error("internal error", "request_id", requestID(c), "err", err)
 	case http.StatusServiceUnavailable:
-		c.Header("Retry-After", "1")
 		s.log.Warn("unavailable", "request_id", requestID(c), "err", err)
 		detail = "the log cannot take requests now; retry after the Retry-After delay"
 	}
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(pt.status, Problem{
-		Type: "urn:signet:error:" + pt.name, Title: pt.title, Status: pt.status,
-		Detail: detail, Instance: requestID(c),
-	})
+	return Problem{Type: "urn:signet:error:" + pt.name, Title: pt.title, Status: pt.status,
+		Detail: detail, Instance: requestID(c)}
 }

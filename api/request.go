@@ -20,11 +20,14 @@ func unauthorized(detail string) error { return fmt.Errorf("%w: %s", ledger.ErrU
 func malformed(detail string) error    { return fmt.Errorf("%w: %s", ledger.ErrMalformed, detail) }
 
 // body reads the request body, refusing more than s.maxBody bytes.
-func (s *Server) body(c *gin.Context) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+func (s *Server) body(c *gin.Context) ([]byte, error) { return s.bodyLimit(c, s.maxBody) }
+
+// bodyLimit reads the request body, refusing more than limit bytes.
+func (s *Server) bodyLimit(c *gin.Context, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, fmt.Errorf("%w: the body exceeds %d bytes", errTooLarge, s.maxBody)
+		return nil, fmt.Errorf("%w: the body exceeds %d bytes", errTooLarge, limit)
 	}
 	if err != nil {
 		return nil, malformed("the request body could not be read")

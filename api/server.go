@@ -28,18 +28,22 @@ type Config struct {
 	LogKey string
 	// MaxBody bounds request bodies. Optional. Default 256 KiB.
 	MaxBody int64
+	// MaxBatchBody bounds the body of a batch of entries. Optional.
+	// Default 32 MiB.
+	MaxBatchBody int64
 	// Logger gets one line per request. Optional.
 	Logger *slog.Logger
 }
 
 // Server is Signet's HTTP handler.
 type Server struct {
-	log      *slog.Logger
-	ledger   *ledger.Log
-	adminSum [32]byte
-	logKey   string
-	maxBody  int64
-	engine   *gin.Engine
+	log          *slog.Logger
+	ledger       *ledger.Log
+	adminSum     [32]byte
+	logKey       string
+	maxBody      int64
+	maxBatchBody int64
+	engine       *gin.Engine
 }
 
 // New returns the handler for cfg.
@@ -47,10 +51,13 @@ func New(cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 256 << 10
 	}
+	if cfg.MaxBatchBody == 0 {
+		cfg.MaxBatchBody = 32 << 20
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody,
+	s := &Server{log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
 		adminSum: sha256.Sum256([]byte(cfg.AdminToken))}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -89,6 +96,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/signers/:signer", s.getSigner)
 	post := v1.Group("", s.freshNonce)
 	post.POST("/entries", s.postEntry)
+	post.POST("/entries\\:batch", s.postBatch)
 	post.POST("/signers", s.admin, s.register)
 	post.POST("/signers/:signer/keys", s.addKey)
 	post.POST("/signers/:signer/keys/:kid/revoke", s.revoke)

@@ -179,3 +179,39 @@ func (c *Client) ConsistencyProof(ctx context.Context, from, to int64) (*Consist
 	var p ConsistencyProof
 	return &p, c.get(ctx, fmt.Sprintf("/v1/proof/consistency?from=%d&to=%d", from, to), &p)
 }
+
+// SignEntry signs payload for /v1/entries with a fresh nonce, without
+// sending it: for batches, and for tools that pre-sign.
+func (c *Client) SignEntry(ctx context.Context, key keys.PrivateKey, payload []byte) (*keys.JWS, error) {
+	nonce, err := c.Nonce(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Sign(Signer{Key: key}, "/v1/entries", nonce, payload)
+}
+
+// BatchResult is one entry's answer in a batch: Entry on success (Status
+// 201, or 200 for a resubmission), Problem otherwise.
+type BatchResult struct {
+	Status  int       `json:"status"`
+	Entry   *Appended `json:"entry"`
+	Problem *Problem  `json:"problem"`
+}
+
+// SubmitBatch posts up to 1000 signed entries (each a flattened JWS signed
+// for /v1/entries) to /v1/entries:batch; results are in input order.
+func (c *Client) SubmitBatch(ctx context.Context, entries [][]byte) ([]BatchResult, error) {
+	raw := make([]json.RawMessage, len(entries))
+	for i, e := range entries {
+		raw[i] = e
+	}
+	body, _ := json.Marshal(map[string]any{"entries": raw})
+	r, err := c.Do(ctx, http.MethodPost, "/v1/entries:batch", "application/json", body, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Results []BatchResult `json:"results"`
+	}
+	return out.Results, r.decode(&out)
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/registry"
@@ -328,4 +329,33 @@ func trunc(s string) string {
 		return s[:100] + "..."
 	}
 	return s
+}
+
+// MaxEntriesPerBatch is the most entries [Log.AppendEntries] takes at once.
+const MaxEntriesPerBatch = 1000
+
+// EntryResult is the outcome of one entry of [Log.AppendEntries].
+type EntryResult struct {
+	Appended *Appended
+	Err      error
+}
+
+// AppendEntries appends independently signed entries, each exactly as
+// [Log.AppendEntry] would, concurrently so that they share commits. One
+// entry's failure does not affect the others; results are in input order.
+func (l *Log) AppendEntries(ctx context.Context, reqs []Signed) ([]EntryResult, error) {
+	if len(reqs) == 0 || len(reqs) > MaxEntriesPerBatch {
+		return nil, malformedf("a batch holds 1 to %d entries, got %d", MaxEntriesPerBatch, len(reqs))
+	}
+	out := make([]EntryResult, len(reqs))
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].Appended, out[i].Err = l.AppendEntry(ctx, reqs[i])
+		}()
+	}
+	wg.Wait()
+	return out, nil
 }

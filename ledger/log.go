@@ -38,6 +38,10 @@ type Config struct {
 	// Queue is how many verified requests may wait for the sequencer before
 	// new ones are refused with ErrUnavailable. Optional. Default 20000.
 	Queue int
+	// NaiveCommit commits each append in its own transaction, holding the
+	// head lock through the commit: the baseline for benchmarks only.
+	// Optional. Default false.
+	NaiveCommit bool
 	// Logger receives errors the client does not see. Optional.
 	Logger *slog.Logger
 }
@@ -97,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return SignCheckpoint(cfg.Signer, cfg.Origin, size, root)
 	}
 	l.seq = newSequencer(sequencerConfig{
-		MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
+		Naive: cfg.NaiveCommit, MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
 	}, cfg.Store, sign)
 	return l, nil
 }
@@ -142,7 +146,7 @@ func (l *Log) Record(ctx context.Context, i int64) (*Record, error) {
 // Records returns the records q selects, in index order.
 func (l *Log) Records(ctx context.Context, q Query) ([]*Record, error) {
 	if q.Limit < 1 || q.Limit > 1000 {
-		return nil, malformed("limit must be between 1 and 1000")
+		return nil, malformedf("limit must be between 1 and 1000")
 	}
 	return l.store.Records(ctx, q)
 }

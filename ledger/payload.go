@@ -29,7 +29,7 @@ type PayloadRules struct {
 // configured otherwise.
 var DefaultPayloadRules = PayloadRules{MaxBytes: 64 << 10, MaxDepth: 64}
 
-// Validate reports whether p is an acceptable entry payload: a JSON text
+// Validate returns nil if p is an acceptable entry payload: a JSON text
 // (RFC 8259) that every conforming parser reads the same way. All of the
 // following must hold, and Validate returns the first violation it finds:
 //
@@ -46,10 +46,11 @@ var DefaultPayloadRules = PayloadRules{MaxBytes: 64 << 10, MaxDepth: 64}
 //   - every number is within the range of an IEEE 754 double (RFC 7493
 //     section 2.2): 1e400 is refused, 1e-400 (which rounds to 0) is not.
 //
-// Every violation other than size wraps [ErrMalformedPayload]; its detail
-// says where, as a JSON path such as $.lines[3].amount with member names
-// truncated to 64 bytes, or as a byte offset, and never quotes more than a
-// character of the payload.
+// Every violation other than size wraps [ErrMalformedPayload], with detail
+// such as "duplicate member name at $.lines[3].amount (offset 210)": what,
+// then where as a JSON path (the middle of deep paths elided, each member
+// name cut to 64 bytes once escaped) and a byte offset. The detail never
+// quotes more of the payload than that and is meant to be shown to clients.
 //
 // Validate runs in time linear in len(p), does not recurse, and is safe for
 // concurrent use.
@@ -68,7 +69,7 @@ func (r PayloadRules) Validate(p []byte) error {
 	if !utf8.Valid(p) {
 		return fmt.Errorf("%w: invalid UTF-8 at offset %d", ErrMalformedPayload, firstInvalidUTF8(p))
 	}
-	s := scanner{p: p, maxDepth: maxDepth}
+	s := payloadScanner{p: p, maxDepth: maxDepth}
 	return s.payload()
 }
 
@@ -87,8 +88,8 @@ func firstInvalidUTF8(p []byte) int {
 // linear search before switching to a map.
 const linearNames = 16
 
-// frame is one open object or array.
-type frame struct {
+// payloadFrame is one open object or array.
+type payloadFrame struct {
 	close byte   // '}' for an object, ']' for an array
 	n     int    // index of the current element or member
 	key   []byte // current member name, unescaped; nil between members
@@ -96,22 +97,22 @@ type frame struct {
 	set   map[string]struct{}
 }
 
-// scanner is a single-use JSON validator over p.
-type scanner struct {
+// payloadScanner is a single-use JSON validator over p.
+type payloadScanner struct {
 	p        []byte
 	i        int // offset of the next byte to scan
 	maxDepth int
 }
 
 // payload scans the top-level object and what follows it.
-func (s *scanner) payload() error {
+func (s *payloadScanner) payload() error {
 	s.skipSpace()
 	if s.i == len(s.p) {
-		return malformed("empty payload")
+		return malformedAt(nil, s.i, "empty payload")
 	}
 	if c := s.p[s.i]; c != '{' {
-		if what := describe(c); what != "" {
-			return malformed("top-level value is %s, want an object", what)
+		if what := describeValue(c); what != "" {
+			return malformedAt(nil, s.i, "top-level value is "+what+", want an object")
 		}
 		return s.unexpected(nil, "'{'")
 	}
@@ -120,7 +121,7 @@ func (s *scanner) payload() error {
 	}
 	s.skipSpace()
 	if s.i != len(s.p) {
-		return malformed("data after top-level object at offset %d", s.i)
+		return malformedAt(nil, s.i, "data after the top-level object")
 	}
 	return nil
 }
@@ -129,8 +130,8 @@ func (s *scanner) payload() error {
 // arrays, innermost last, and names the member names of open objects that
 // have no map yet. Both start in fixed arrays so that shallow payloads with
 // small objects do not allocate.
-func (s *scanner) value() error {
-	var frameBuf [16]frame
+func (s *payloadScanner) value() error {
+	var frameBuf [16]payloadFrame
 	var nameBuf [2 * linearNames][]byte
 	stack, names := frameBuf[:0], nameBuf[:0]
 	var err error
@@ -143,9 +144,9 @@ func (s *scanner) value() error {
 		switch c := s.p[s.i]; c {
 		case '{', '[':
 			if len(stack) >= s.maxDepth {
-				return malformed("nesting deeper than %d at %s", s.maxDepth, path(stack))
+				return malformedAt(stack, s.i, fmt.Sprintf("nesting deeper than %d", s.maxDepth))
 			}
-			stack = append(stack, frame{close: c + 2, start: len(names)}) // '{'+2 == '}', '['+2 == ']'
+			stack = append(stack, payloadFrame{close: c + 2, start: len(names)}) // '{'+2 == '}', '['+2 == ']'
 			s.i++
 			s.skipSpace()
 			if s.i < len(s.p) && s.p[s.i] == c+2 {
@@ -194,10 +195,10 @@ func (s *scanner) value() error {
 }
 
 // scalar scans a string, number or literal.
-func (s *scanner) scalar(stack []frame) error {
+func (s *payloadScanner) scalar(stack []payloadFrame) error {
 	switch c := s.p[s.i]; {
 	case c == '"':
-		_, err := s.str(false)
+		_, err := s.str(stack, false)
 		return err
 	case c == 't':
 		return s.literal(stack, "true")
@@ -214,20 +215,21 @@ func (s *scanner) scalar(stack []frame) error {
 
 // member scans a member name and its colon into the innermost frame,
 // refusing a duplicate name, and returns the updated names stack.
-func (s *scanner) member(stack []frame, names [][]byte) ([][]byte, error) {
+func (s *payloadScanner) member(stack []payloadFrame, names [][]byte) ([][]byte, error) {
 	s.skipSpace()
 	if s.i == len(s.p) || s.p[s.i] != '"' {
 		return names, s.unexpected(stack, "a member name")
 	}
-	name, err := s.str(true)
+	at := s.i
+	name, err := s.str(stack, true)
 	if err != nil {
 		return names, err
 	}
 	top := &stack[len(stack)-1]
 	top.key = name
-	names, dup := seen(top, names, name)
+	names, dup := seenName(top, names, name)
 	if dup {
-		return names, malformed("duplicate member name at %s", path(stack))
+		return names, malformedAt(stack, at, "duplicate member name")
 	}
 	s.skipSpace()
 	if s.i == len(s.p) || s.p[s.i] != ':' {
@@ -237,9 +239,9 @@ func (s *scanner) member(stack []frame, names [][]byte) ([][]byte, error) {
 	return names, nil
 }
 
-// seen records name as a member of f, the innermost frame, and reports
-// whether it already was one. It returns the updated names stack.
-func seen(f *frame, names [][]byte, name []byte) ([][]byte, bool) {
+// seenName records name as a member of f, the innermost frame, and
+// reports whether it already was one. It returns the updated names stack.
+func seenName(f *payloadFrame, names [][]byte, name []byte) ([][]byte, bool) {
 	if f.set != nil {
 		if _, ok := f.set[string(name)]; ok {
 			return names, true
@@ -266,7 +268,7 @@ func seen(f *frame, names [][]byte, name []byte) ([][]byte, bool) {
 
 // str consumes a string starting at its opening quote. If decode is set it
 // returns the unescaped contents, which alias p when there are no escapes.
-func (s *scanner) str(decode bool) ([]byte, error) {
+func (s *payloadScanner) str(stack []payloadFrame, decode bool) ([]byte, error) {
 	open := s.i
 	s.i++
 	var buf []byte // unescaped contents once an escape is seen, if decode
@@ -274,7 +276,7 @@ func (s *scanner) str(decode bool) ([]byte, error) {
 		start := s.i
 		s.plain()
 		if s.i == len(s.p) {
-			return nil, malformed("unterminated string at offset %d", open)
+			return nil, malformedAt(stack, open, "unterminated string")
 		}
 		switch s.p[s.i] {
 		case '"':
@@ -288,7 +290,7 @@ func (s *scanner) str(decode bool) ([]byte, error) {
 			if decode {
 				buf = append(buf, s.p[start:s.i]...)
 			}
-			r, err := s.escape(open)
+			r, err := s.escape(stack, open)
 			if err != nil {
 				return nil, err
 			}
@@ -296,14 +298,14 @@ func (s *scanner) str(decode bool) ([]byte, error) {
 				buf = utf8.AppendRune(buf, r)
 			}
 		default:
-			return nil, malformed("control character in string at offset %d", s.i)
+			return nil, malformedAt(stack, s.i, "control character in string")
 		}
 	}
 }
 
 // plain skips string bytes that stand for themselves, stopping at a quote,
 // a backslash or a control character.
-func (s *scanner) plain() {
+func (s *payloadScanner) plain() {
 	p, i := s.p, s.i
 	for i < len(p) && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20 {
 		i++
@@ -313,10 +315,10 @@ func (s *scanner) plain() {
 
 // escape consumes one escape sequence, or a surrogate pair of them, in the
 // string that opened at offset open.
-func (s *scanner) escape(open int) (rune, error) {
+func (s *payloadScanner) escape(stack []payloadFrame, open int) (rune, error) {
 	at := s.i
 	if s.i+1 >= len(s.p) {
-		return 0, malformed("unterminated string at offset %d", open)
+		return 0, malformedAt(stack, open, "unterminated string")
 	}
 	c := s.p[s.i+1]
 	s.i += 2
@@ -335,33 +337,34 @@ func (s *scanner) escape(open int) (rune, error) {
 		return '\t', nil
 	case 'u':
 	default:
-		return 0, malformed("invalid escape in string at offset %d", at)
+		return 0, malformedAt(stack, at, "invalid escape in string")
 	}
 	r, ok := s.hex4()
 	if !ok {
-		return 0, malformed("invalid \\u escape in string at offset %d", at)
+		return 0, malformedAt(stack, at, "invalid \\u escape in string")
 	}
 	switch {
 	case r < 0xD800 || r > 0xDFFF:
 		return r, nil
 	case r >= 0xDC00:
-		return 0, malformed("lone surrogate escape in string at offset %d", at)
+		return 0, malformedAt(stack, at, "lone surrogate escape in string")
 	}
 	if s.i+1 >= len(s.p) || s.p[s.i] != '\\' || s.p[s.i+1] != 'u' {
-		return 0, malformed("lone surrogate escape in string at offset %d", at)
+		return 0, malformedAt(stack, at, "lone surrogate escape in string")
 	}
 	s.i += 2
 	lo, ok := s.hex4()
 	if !ok {
-		return 0, malformed("invalid \\u escape in string at offset %d", s.i-2)
+		return 0, malformedAt(stack, s.i-2, "invalid \\u escape in string")
 	}
 	if lo < 0xDC00 || lo > 0xDFFF {
-		return 0, malformed("lone surrogate escape in string at offset %d", at)
+		return 0, malformedAt(stack, at, "lone surrogate escape in string")
 	}
 	return 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00), nil
 }
 
-func (s *scanner) hex4() (rune, bool) {
+// hex4 consumes four hexadecimal digits.
+func (s *payloadScanner) hex4() (rune, bool) {
 	if len(s.p)-s.i < 4 {
 		return 0, false
 	}
@@ -383,7 +386,7 @@ func (s *scanner) hex4() (rune, bool) {
 	return r, true
 }
 
-func (s *scanner) literal(stack []frame, word string) error {
+func (s *payloadScanner) literal(stack []payloadFrame, word string) error {
 	if !bytes.HasPrefix(s.p[s.i:], []byte(word)) {
 		return s.unexpected(stack, "a value")
 	}
@@ -393,7 +396,7 @@ func (s *scanner) literal(stack []frame, word string) error {
 
 // number consumes -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and
 // refuses a magnitude beyond the largest float64.
-func (s *scanner) number(stack []frame) error {
+func (s *payloadScanner) number(stack []payloadFrame) error {
 	start := s.i
 	if s.p[s.i] == '-' {
 		s.i++
@@ -403,7 +406,7 @@ func (s *scanner) number(stack []frame) error {
 	case intDigits == 0:
 		return s.unexpected(stack, "a digit")
 	case intDigits > 1 && s.p[s.i-intDigits] == '0':
-		return malformed("number with leading zero at offset %d", start)
+		return malformedAt(stack, start, "number with leading zero")
 	}
 	if s.i < len(s.p) && s.p[s.i] == '.' {
 		s.i++
@@ -421,17 +424,18 @@ func (s *scanner) number(stack []frame) error {
 			return s.unexpected(stack, "a digit")
 		}
 	}
-	// Below 10^200 * 10^99 there is nothing to check.
+	// At most 200 integer digits and a two-digit exponent make less than
+	// 10^299, well within range; encoding/json refuses what ParseFloat does.
 	if intDigits <= 200 && expDigits <= 2 {
 		return nil
 	}
 	if _, err := strconv.ParseFloat(string(s.p[start:s.i]), 64); err != nil {
-		return malformed("number out of range at %s", path(stack))
+		return malformedAt(stack, start, "number out of range")
 	}
 	return nil
 }
 
-func (s *scanner) digits() int {
+func (s *payloadScanner) digits() int {
 	start := s.i
 	for s.i < len(s.p) && '0' <= s.p[s.i] && s.p[s.i] <= '9' {
 		s.i++
@@ -439,7 +443,7 @@ func (s *scanner) digits() int {
 	return s.i - start
 }
 
-func (s *scanner) skipSpace() {
+func (s *payloadScanner) skipSpace() {
 	p, i := s.p, s.i
 	for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
 		i++
@@ -447,24 +451,27 @@ func (s *scanner) skipSpace() {
 	s.i = i
 }
 
-func malformed(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrMalformedPayload}, args...)...)
+// malformedAt returns an error wrapping [ErrMalformedPayload] that says what
+// is wrong and where: the path to the innermost value and the byte offset at.
+func malformedAt(stack []payloadFrame, at int, what string) error {
+	return fmt.Errorf("%w: %s at %s (offset %d)", ErrMalformedPayload, what, payloadPath(stack), at)
 }
 
-func (s *scanner) unexpectedEnd(stack []frame) error {
-	return malformed("unexpected end of payload at %s", path(stack))
+func (s *payloadScanner) unexpectedEnd(stack []payloadFrame) error {
+	return malformedAt(stack, len(s.p), "unexpected end of payload")
 }
 
-func (s *scanner) unexpected(stack []frame, want string) error {
+func (s *payloadScanner) unexpected(stack []payloadFrame, want string) error {
 	if s.i == len(s.p) {
 		return s.unexpectedEnd(stack)
 	}
 	r, _ := utf8.DecodeRune(s.p[s.i:])
-	return malformed("invalid character %q at offset %d, want %s", r, s.i, want)
+	return malformedAt(stack, s.i, fmt.Sprintf("invalid character %q, want %s", r, want))
 }
 
-// describe names the kind of JSON value starting with c, or returns "".
-func describe(c byte) string {
+// describeValue names the kind of JSON value that starts with c, or
+// returns "".
+func describeValue(c byte) string {
 	switch {
 	case c == '[':
 		return "an array"
@@ -481,12 +488,13 @@ func describe(c byte) string {
 	}
 }
 
-// maxPathName is the longest member name, in bytes, that path shows whole.
+// maxPathName is the longest member name, in bytes once escaped, that
+// [payloadPath] shows whole.
 const maxPathName = 64
 
-// path describes the current location, such as $.lines[3].amount, eliding
-// the middle of deep paths so the description stays short.
-func path(stack []frame) string {
+// payloadPath describes the current location, such as $.lines[3].amount,
+// eliding the middle of deep paths so the description stays short.
+func payloadPath(stack []payloadFrame) string {
 	var b strings.Builder
 	b.WriteByte('$')
 	for k := range stack {
@@ -501,36 +509,38 @@ func path(stack []frame) string {
 		case f.close == ']':
 			fmt.Fprintf(&b, "[%d]", f.n)
 		case f.key != nil:
-			writeName(&b, f.key)
+			writePathName(&b, f.key)
 		}
 	}
 	return b.String()
 }
 
-func writeName(b *strings.Builder, name []byte) {
-	short := name
-	if len(short) > maxPathName {
-		short = short[:maxPathName]
-		for len(short) > 0 && !utf8.Valid(short) {
-			short = short[:len(short)-1]
-		}
-	}
-	cut := ""
-	if len(short) < len(name) {
-		cut = "…"
-	}
-	if isIdentifier(name) {
+// writePathName writes name as .name if it is an identifier, else as
+// ["name"] with Go escapes, cutting it to maxPathName bytes plus "…".
+func writePathName(b *strings.Builder, name []byte) {
+	if isPathIdentifier(name) {
 		b.WriteByte('.')
-		b.Write(short)
-		b.WriteString(cut)
+		b.Write(name[:min(len(name), maxPathName)])
+		if len(name) > maxPathName {
+			b.WriteString("…")
+		}
 		return
 	}
-	b.WriteByte('[')
-	b.WriteString(strconv.Quote(string(short) + cut))
-	b.WriteByte(']')
+	b.WriteString(`["`)
+	n := 0
+	for _, r := range string(name) {
+		q := strconv.Quote(string(r))
+		q = q[1 : len(q)-1]
+		if n += len(q); n > maxPathName {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(q)
+	}
+	b.WriteString(`"]`)
 }
 
-func isIdentifier(name []byte) bool {
+func isPathIdentifier(name []byte) bool {
 	for i, c := range name {
 		switch {
 		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':

@@ -1,27 +1,32 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
-// nest returns a payload whose innermost container is at the given depth:
-// depth-1 objects {"a":...} around inner.
-func nest(depth int, inner string) string {
+// nestedPayload returns a payload whose innermost container, inner, is at
+// the given depth: depth-1 objects {"a":...} around inner.
+func nestedPayload(depth int, inner string) string {
 	return strings.Repeat(`{"a":`, depth-1) + inner + strings.Repeat("}", depth-1)
 }
 
-// sized returns the object {"a":"xxx..."} of exactly n bytes.
-func sized(n int) string {
+// payloadOfSize returns the object {"a":"xxx..."} of exactly n bytes.
+func payloadOfSize(n int) string {
 	return `{"a":"` + strings.Repeat("x", n-len(`{"a":""}`)) + `"}`
 }
 
-// members returns an object with n distinct members.
-func members(n int) string {
+// payloadWithMembers returns an object with n distinct members.
+func payloadWithMembers(n int) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i := range n {
@@ -34,7 +39,7 @@ func members(n int) string {
 	return b.String()
 }
 
-const journalEntry = `{"journal_id":"JE000001","entry_date":"2016-11-06","account_code":"100000",` +
+const journalEntryPayload = `{"journal_id":"JE000001","entry_date":"2016-11-06","account_code":"100000",` +
 	`"account_name":"Cash and cash equivalents","amount":"16453.24","currency":"EUR","dr_cr":"C",` +
 	`"cost_center":"CC-0420","description":"Customer receipt, invoice INV-2016-11-0193",` +
 	`"posted_by":"akovacs","line":1,"fx_rate":1.0e0,"reversal":false,"memo":null}`
@@ -53,17 +58,17 @@ var payloadTests = []struct {
 	{name: "ok/numbers", in: `{"a":-0,"b":1.5e-10,"c":1E+308,"d":0.001,"e":-12e3,"f":1e-400,"g":1e00000000000000000001}`},
 	{name: "ok/surrogate pair", in: `{"a":"\ud83e\udd8a","\uD83E\uDD8A":1}`},
 	{name: "ok/same name in sibling objects", in: `{"a":{"x":1},"b":{"x":1},"x":[{"x":1},{"x":2}]}`},
-	{name: "ok/journal entry", in: journalEntry},
-	{name: "ok/depth 64", in: nest(64, `{}`)},
-	{name: "ok/depth 64 array", in: nest(64, `[]`)},
-	{name: "ok/64 KiB", in: sized(64 << 10)},
+	{name: "ok/journal entry", in: journalEntryPayload},
+	{name: "ok/depth 64", in: nestedPayload(64, `{}`)},
+	{name: "ok/depth 64 array", in: nestedPayload(64, `[]`)},
+	{name: "ok/64 KiB", in: payloadOfSize(64 << 10)},
 	// 10000 distinct members cannot fit in 64 KiB.
-	{name: "ok/10000 members", rules: PayloadRules{MaxBytes: 1 << 20}, in: members(10000)},
+	{name: "ok/10000 members", rules: PayloadRules{MaxBytes: 1 << 20}, in: payloadWithMembers(10000)},
 
-	{name: "ErrPayloadTooLarge/64 KiB plus one", in: sized(64<<10 + 1), want: ErrPayloadTooLarge},
-	{name: "ErrPayloadTooLarge/before UTF-8", in: sized(64<<10) + "\xff", want: ErrPayloadTooLarge},
+	{name: "ErrPayloadTooLarge/64 KiB plus one", in: payloadOfSize(64<<10 + 1), want: ErrPayloadTooLarge},
+	{name: "ErrPayloadTooLarge/before UTF-8", in: payloadOfSize(64<<10) + "\xff", want: ErrPayloadTooLarge},
 
-	{name: "ErrMalformedPayload/depth 65", in: nest(65, `{}`), want: ErrMalformedPayload},
+	{name: "ErrMalformedPayload/depth 65", in: nestedPayload(65, `{}`), want: ErrMalformedPayload},
 	{name: "ErrMalformedPayload/depth 100 arrays", in: `{"a":` + strings.Repeat("[", 99) + strings.Repeat("]", 99) + `}`, want: ErrMalformedPayload},
 	{name: "ErrMalformedPayload/array", in: `[]`, want: ErrMalformedPayload},
 	{name: "ErrMalformedPayload/array of object", in: `[{}]`, want: ErrMalformedPayload},
@@ -118,17 +123,17 @@ var payloadTests = []struct {
 	{name: "ErrMalformedPayload/duplicate name via escape", in: `{"a":1,"\u0061":2}`, want: ErrMalformedPayload},
 	{name: "ErrMalformedPayload/duplicate name via surrogate pair", in: `{"🦊":1,"\ud83e\udd8a":2}`, want: ErrMalformedPayload},
 	{name: "ErrMalformedPayload/duplicate name via solidus escape", in: `{"/":1,"\/":2}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name at map switch", in: strings.TrimSuffix(members(17), "}") + `,"m16":0}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name of first at map switch", in: strings.TrimSuffix(members(16), "}") + `,"m0":0}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name after map switch", in: strings.TrimSuffix(members(100), "}") + `,"m7":0}`, want: ErrMalformedPayload},
-	{name: "ok/depth 64 with DefaultPayloadRules", rules: DefaultPayloadRules, in: nest(64, "{}")},
-	{name: "ErrMalformedPayload/depth 65 with DefaultPayloadRules", rules: DefaultPayloadRules, in: nest(65, "{}"), want: ErrMalformedPayload},
+	{name: "ErrMalformedPayload/duplicate name at map switch", in: strings.TrimSuffix(payloadWithMembers(17), "}") + `,"m16":0}`, want: ErrMalformedPayload},
+	{name: "ErrMalformedPayload/duplicate name of first at map switch", in: strings.TrimSuffix(payloadWithMembers(16), "}") + `,"m0":0}`, want: ErrMalformedPayload},
+	{name: "ErrMalformedPayload/duplicate name after map switch", in: strings.TrimSuffix(payloadWithMembers(100), "}") + `,"m7":0}`, want: ErrMalformedPayload},
+	{name: "ok/depth 64 with DefaultPayloadRules", rules: DefaultPayloadRules, in: nestedPayload(64, "{}")},
+	{name: "ErrMalformedPayload/depth 65 with DefaultPayloadRules", rules: DefaultPayloadRules, in: nestedPayload(65, "{}"), want: ErrMalformedPayload},
 
-	{name: "ok/MaxBytes exact", rules: PayloadRules{MaxBytes: 10}, in: sized(10)},
-	{name: "ErrPayloadTooLarge/MaxBytes", rules: PayloadRules{MaxBytes: 10}, in: sized(11), want: ErrPayloadTooLarge},
+	{name: "ok/MaxBytes exact", rules: PayloadRules{MaxBytes: 10}, in: payloadOfSize(10)},
+	{name: "ErrPayloadTooLarge/MaxBytes", rules: PayloadRules{MaxBytes: 10}, in: payloadOfSize(11), want: ErrPayloadTooLarge},
 	{name: "ok/MaxDepth 1", rules: PayloadRules{MaxDepth: 1}, in: `{"a":1}`},
 	{name: "ErrMalformedPayload/MaxDepth 1", rules: PayloadRules{MaxDepth: 1}, in: `{"a":[]}`, want: ErrMalformedPayload},
-	{name: "ok/MaxDepth 200", rules: PayloadRules{MaxDepth: 200}, in: nest(200, "[]")},
+	{name: "ok/MaxDepth 200", rules: PayloadRules{MaxDepth: 200}, in: nestedPayload(200, "[]")},
 }
 
 func TestValidatePayload(t *testing.T) {
@@ -138,28 +143,37 @@ func TestValidatePayload(t *testing.T) {
 			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
 				t.Fatalf("%+v.Validate(%.40q) = %v, want %v", tt.rules, tt.in, err, tt.want)
 			}
+			if tt.rules == (PayloadRules{}) && !surrogateEscapeRE.MatchString(tt.in) {
+				if got := referenceValidPayload([]byte(tt.in)); got != (tt.want == nil) {
+					t.Errorf("referenceValid(%.40q) = %v, want %v", tt.in, got, tt.want == nil)
+				}
+			}
 		})
 	}
 }
 
 func TestValidatePayloadDetail(t *testing.T) {
 	long := strings.Repeat("n", 1000)
+	ctrl := strings.Repeat(`\u0001`, 1000)
 	tests := []struct {
 		in   string
 		want string
 	}{
-		{`{"a":{"b":1,"b":2}}`, "ledger: malformed payload: duplicate member name at $.a.b"},
-		{`{"x":[0,{"a b":1,"a b":2}]}`, `duplicate member name at $.x[1]["a b"]`},
-		{`{"a":1,"\u0061":2}`, "duplicate member name at $.a"},
-		{`{"` + long + `":1,"` + long + `":2}`, "duplicate member name at $." + long[:64] + "…"},
-		{`{"a":"\ud800"}`, "lone surrogate escape in string at offset 6"},
-		{`{"a":[1,2,1e999]}`, "number out of range at $.a[2]"},
-		{"{\"a\":\"\xff\"}", "invalid UTF-8 at offset 6"},
-		{`[]`, "top-level value is an array, want an object"},
-		{`{} {}`, "data after top-level object at offset 3"},
-		{`{"a":1`, "unexpected end of payload at $.a"},
-		{nest(65, "{}"), "nesting deeper than 64 at $.a.a.a.….a.a.a.a"},
-		{sized(64<<10 + 1), "ledger: payload too large: 65537 bytes, limit 65536"},
+		{`{"a":{"b":1,"b":2}}`, "ledger: malformed payload: duplicate member name at $.a.b (offset 12)"},
+		{`{"x":[0,{"a b":1,"a b":2}]}`, `duplicate member name at $.x[1]["a b"] (offset 17)`},
+		{`{"a":1,"\u0061":2}`, "duplicate member name at $.a (offset 7)"},
+		{`{"` + long + `":1,"` + long + `":2}`, "duplicate member name at $." + long[:64] + "… (offset 1006)"},
+		{`{"` + ctrl + `":1,"` + ctrl + `":2}`, `duplicate member name at $["` + strings.Repeat(`\x01`, 16) + `…"] (offset 6006)`},
+		{`{"a":"\ud800"}`, "lone surrogate escape in string at $.a (offset 6)"},
+		{`{"a\udc00":1}`, "lone surrogate escape in string at $ (offset 3)"},
+		{`{"a":[1,2,1e999]}`, "number out of range at $.a[2] (offset 10)"},
+		{"{\"a\":\"\xff\"}", "ledger: malformed payload: invalid UTF-8 at offset 6"},
+		{`[]`, "top-level value is an array, want an object at $ (offset 0)"},
+		{`{} {}`, "data after the top-level object at $ (offset 3)"},
+		{`{"a":1`, "unexpected end of payload at $.a (offset 6)"},
+		{`{"a":[1 2]}`, `invalid character '2', want ',' or ']' at $.a[0] (offset 8)`},
+		{nestedPayload(65, "{}"), "nesting deeper than 64 at $.a.a.a.….a.a.a.a (offset 320)"},
+		{payloadOfSize(64<<10 + 1), "ledger: payload too large: 65537 bytes, limit 65536"},
 	}
 	for _, tt := range tests {
 		err := DefaultPayloadRules.Validate([]byte(tt.in))
@@ -173,16 +187,16 @@ func TestValidatePayloadDetail(t *testing.T) {
 }
 
 // TestValidatePayloadLinear checks that the time Validate takes grows
-// linearly with adversarial shapes: many members in one object, many small
-// objects, long escaped names.
+// linearly with adversarial shapes: many members in one object, many
+// small objects, long escaped names.
 func TestValidatePayloadLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test")
 	}
 	shapes := map[string]func(n int) string{
-		"members": members,
+		"members": payloadWithMembers,
 		"objects": func(n int) string {
-			return `{"a":[` + strings.Repeat(members(linearNames+1)+",", n/10) + `{}]}`
+			return `{"a":[` + strings.Repeat(payloadWithMembers(linearNames+1)+",", n/10) + `{}]}`
 		},
 		"escapes": func(n int) string { return `{"` + strings.Repeat(`\u0041`, n) + `":1}` },
 	}
@@ -215,7 +229,7 @@ func TestValidatePayloadLinear(t *testing.T) {
 }
 
 func BenchmarkValidatePayload(b *testing.B) {
-	p := []byte(journalEntry)
+	p := []byte(journalEntryPayload)
 	b.SetBytes(int64(len(p)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -235,18 +249,83 @@ func FuzzValidatePayload(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		err := DefaultPayloadRules.Validate(p)
-		if err != nil {
-			if !errors.Is(err, ErrMalformedPayload) && !errors.Is(err, ErrPayloadTooLarge) {
-				t.Fatalf("Validate(%q) = %v, want an error wrapping a sentinel", p, err)
+		if err != nil && !errors.Is(err, ErrMalformedPayload) && !errors.Is(err, ErrPayloadTooLarge) {
+			t.Fatalf("Validate(%q) = %v, want an error wrapping a sentinel", p, err)
+		}
+		if err == nil {
+			if !json.Valid(p) {
+				t.Fatalf("Validate(%q) = nil, but json.Valid is false", p)
 			}
-			return
+			var m map[string]any
+			if err := json.Unmarshal(p, &m); err != nil {
+				t.Fatalf("Validate(%q) = nil, but json.Unmarshal: %v", p, err)
+			}
 		}
-		if !json.Valid(p) {
-			t.Fatalf("Validate(%q) = nil, but json.Valid is false", p)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(p, &m); err != nil {
-			t.Fatalf("Validate(%q) = nil, but json.Unmarshal: %v", p, err)
+		if !surrogateEscapeRE.Match(p) {
+			if want := referenceValidPayload(p); (err == nil) != want {
+				t.Fatalf("Validate(%q) = %v, but the encoding/json reference says valid = %v", p, err, want)
+			}
 		}
 	})
+}
+
+// surrogateEscapeRE matches payloads that referenceValidPayload cannot
+// judge, since encoding/json turns lone surrogate escapes into U+FFFD.
+var surrogateEscapeRE = regexp.MustCompile(`(?i)\\ud[89a-f]`)
+
+// referenceValidPayload is a slow second opinion on [DefaultPayloadRules],
+// built on encoding/json.
+func referenceValidPayload(p []byte) bool {
+	if len(p) > 64<<10 || !utf8.Valid(p) || !json.Valid(p) {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.UseNumber()
+	type level struct {
+		names   map[string]bool // nil for an array
+		wantKey bool
+	}
+	var stack []*level
+	for first := true; ; first = false {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil || first && tok != json.Delim('{') {
+			return false
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if name, ok := tok.(string); ok && top != nil && top.wantKey {
+			if top.names[name] {
+				return false
+			}
+			top.names[name] = true
+			top.wantKey = false
+			continue
+		}
+		if tok == json.Delim('}') || tok == json.Delim(']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if top != nil && top.names != nil {
+			top.wantKey = true // after this value
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			l := &level{}
+			if tok == '{' {
+				l = &level{names: map[string]bool{}, wantKey: true}
+			}
+			if stack = append(stack, l); len(stack) > DefaultPayloadRules.MaxDepth {
+				return false
+			}
+		case json.Number:
+			if _, err := strconv.ParseFloat(string(tok), 64); err != nil {
+				return false
+			}
+		}
+	}
 }

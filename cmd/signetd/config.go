@@ -25,6 +25,7 @@ type config struct {
 	BatchDelay  time.Duration
 	Queue       int
 	Grace       time.Duration
+	NaiveCommit bool
 	LogFormat   string
 }
 
@@ -65,6 +66,8 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	dur(&c.BatchDelay, "batch-delay", "SIGNET_BATCH_DELAY", 2*time.Millisecond, "longest a batch waits for requests still being verified")
 	num(&c.Queue, "queue", "SIGNET_QUEUE", 20000, "appends that may wait for the sequencer before new ones get 503")
 	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	fs.BoolVar(&c.NaiveCommit, "naive-commit", getenv("SIGNET_NAIVE_COMMIT") == "1",
+		"benchmark baseline only: one transaction per append, head locked through each commit (env SIGNET_NAIVE_COMMIT=1)")
 	str(&c.LogFormat, "log-format", "SIGNET_LOG_FORMAT", "json", "log format: json or text")
 	return fs
 }

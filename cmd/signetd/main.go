@@ -84,7 +84,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	l, err := ledger.Open(ctx, ledger.Config{
 		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: c.Origin,
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload, MaxDepth: 64},
-		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, Logger: log,
+		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
 	})
 	if err != nil {
 		return err
