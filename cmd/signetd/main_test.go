@@ -162,4 +162,3 @@ func mustKey(t *testing.T) keys.PrivateKey {
 	}
 	return k
 }
-

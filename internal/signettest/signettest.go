@@ -80,6 +80,9 @@ type Env struct {
 	Store      *postgres.Store
 	DB         *pgxpool.Pool // for direct SQL, as a database administrator would
 	Server     *httptest.Server
+
+	logSKey string // the log's signed-note private key
+	opts    Options
 }
 
 // Options adjust a test server. The zero value is the default server.
@@ -90,11 +93,34 @@ type Options struct {
 // New starts a server on a fresh schema; everything is closed when the
 // test ends.
 func New(t testing.TB, opts Options) *Env {
-	ctx := context.Background()
-	e := &Env{DBURL: Schema(t), AdminToken: "test-admin-token", Origin: "signet.test/log"}
-	if err := postgres.Migrate(ctx, e.DBURL, discard()); err != nil {
+	e := &Env{DBURL: Schema(t), AdminToken: "test-admin-token", Origin: "signet.test/log", opts: opts}
+	if err := postgres.Migrate(context.Background(), e.DBURL, discard()); err != nil {
 		t.Fatal(err)
 	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, e.Origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.logSKey, e.LogKey = skey, vkey
+	e.Verifier, _ = note.NewVerifier(vkey)
+	e.start(t)
+	return e
+}
+
+// Second starts another server on e's schema, with e's log key, admin
+// token and options, as a second signetd process sharing one database
+// would run. It is closed when the test ends.
+func (e *Env) Second(t testing.TB) *Env {
+	e2 := &Env{DBURL: e.DBURL, AdminToken: e.AdminToken, Origin: e.Origin, LogKey: e.LogKey,
+		Verifier: e.Verifier, logSKey: e.logSKey, opts: e.opts}
+	e2.start(t)
+	return e2
+}
+
+// start opens the store, the ledger and the HTTP server of e, whose schema
+// is migrated and whose log key is set.
+func (e *Env) start(t testing.TB) {
+	ctx := context.Background()
 	var err error
 	if e.Store, err = postgres.Open(ctx, e.DBURL); err != nil {
 		t.Fatal(err)
@@ -104,21 +130,18 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.DB.Close)
-	skey, vkey, err := note.GenerateKey(rand.Reader, e.Origin)
+	signer, err := note.NewSigner(e.logSKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, _ := note.NewSigner(skey)
-	e.Verifier, _ = note.NewVerifier(vkey)
-	e.LogKey = vkey
 	cfg := ledger.Config{Store: e.Store, Signer: signer, Verifier: e.Verifier, Origin: e.Origin}
-	if opts.Ledger != nil {
-		opts.Ledger(&cfg)
+	if e.opts.Ledger != nil {
+		e.opts.Ledger(&cfg)
 	}
 	if e.Log, err = ledger.Open(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	h := api.New(api.Config{Log: e.Log, AdminToken: e.AdminToken, LogKey: vkey})
+	h := api.New(api.Config{Log: e.Log, AdminToken: e.AdminToken, LogKey: e.LogKey})
 	e.Server = httptest.NewServer(h)
 	t.Cleanup(func() {
 		e.Server.Close()
@@ -126,7 +149,6 @@ func New(t testing.TB, opts Options) *Env {
 	})
 	e.URL = e.Server.URL
 	e.Client = client.New(e.URL, client.WithAdminToken(e.AdminToken))
-	return e
 }
 
 // Key returns a new private key.
