@@ -53,6 +53,9 @@ func (s *Server) postBatch(c *gin.Context) {
 	var at []int
 	for i, raw := range in.Entries {
 		j, err := keys.ParseFlattened(raw)
+		if err == nil && j.Header.Kid != "" {
+			err = s.limitKID(j.Header.Kid)
+		}
 		if err != nil {
 			p := s.problem(c, err)
 			out[i] = batchResult{Status: p.Status, Problem: &p}

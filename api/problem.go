@@ -42,6 +42,7 @@ var (
 	ptConflict        = problemType{"conflict", 409, "The request conflicts with the log"}
 	ptTooLarge        = problemType{"payloadTooLarge", 413, "The request body or payload is too large"}
 	ptUnsupportedType = problemType{"unsupportedMediaType", 415, "Unsupported content type"}
+	ptRateLimited     = problemType{"rateLimited", 429, "Too many requests; honour Retry-After"}
 	ptUnavailable     = problemType{"unavailable", 503, "The log cannot take requests now; retry later"}
 	ptInternal        = problemType{"internal", 500, "Internal error"}
 )
@@ -77,6 +78,7 @@ var errorTable = []struct {
 	{errUnsupportedType, ptUnsupportedType},
 	{errTooLarge, ptTooLarge},
 	{errMethod, ptMethod},
+	{errRateLimited, ptRateLimited},
 	{context.DeadlineExceeded, ptUnavailable},
 	{context.Canceled, ptUnavailable},
 }
@@ -85,12 +87,17 @@ var (
 	errUnsupportedType = errors.New("api: unsupported content type")
 	errTooLarge        = errors.New("api: request body too large")
 	errMethod          = errors.New("api: method not allowed")
+	errRateLimited     = errors.New("api: rate limited")
 )
 
 // fail writes err as a problem and stops the request.
 func (s *Server) fail(c *gin.Context, err error) {
 	p := s.problem(c, err)
-	if p.Status == http.StatusServiceUnavailable {
+	var rl *rateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		c.Header("Retry-After", retryAfter(rl.wait))
+	case p.Status == http.StatusServiceUnavailable:
 		c.Header("Retry-After", "1")
 	}
 	c.Header("Content-Type", "application/problem+json")

@@ -64,6 +64,11 @@ func (s *Server) signed(c *gin.Context) (ledger.Signed, error) {
 	if err != nil {
 		return ledger.Signed{}, err
 	}
+	if kid := j.Header.Kid; kid != "" {
+		if err := s.limitKID(kid); err != nil {
+			return ledger.Signed{}, err
+		}
+	}
 	return ledger.Signed{JWS: j, Path: c.Request.URL.Path}, nil
 }
 

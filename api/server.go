@@ -6,12 +6,10 @@ package api
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,8 +19,21 @@ import (
 // Config configures a [Server].
 type Config struct {
 	Log *ledger.Log // Required.
-	// AdminToken authorises registration and operator revocation. Required.
+	// AdminToken authorises registration and operator revocation, and
+	// reads. Required.
 	AdminToken string
+	// ReaderTokens authorise reads. Optional.
+	ReaderTokens []string
+	// PublicReads opens every read endpoint to anyone, for transparency
+	// deployments. Optional. Default false: reads need a reader or admin
+	// token. Health, nonce and log key endpoints are always open.
+	PublicReads bool
+	// TrustedProxies are the addresses or CIDRs whose X-Forwarded-For the
+	// server believes for the client address. Optional. Default none.
+	TrustedProxies []string
+	// RateLimit bounds requests per client address and per kid. Optional.
+	// The zero value disables both limits.
+	RateLimit RateLimit
 	// LogKey is the log's verifier key in signed-note form, served at
 	// /v1/log/key. Required.
 	LogKey string
@@ -39,7 +50,11 @@ type Config struct {
 type Server struct {
 	log          *slog.Logger
 	ledger       *ledger.Log
-	adminSum     [32]byte
+	adminTokens  tokens
+	readerTokens tokens
+	publicReads  bool
+	byAddr       *limiters
+	byKID        *limiters
 	logKey       string
 	maxBody      int64
 	maxBatchBody int64
@@ -47,7 +62,7 @@ type Server struct {
 }
 
 // New returns the handler for cfg.
-func New(cfg Config) *Server {
+func New(cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 256 << 10
 	}
@@ -58,13 +73,16 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
-		adminSum: sha256.Sum256([]byte(cfg.AdminToken))}
+		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
+		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst)}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.SetTrustedProxies(nil)
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.requestLog, gin.CustomRecovery(func(c *gin.Context, v any) {
+	e.Use(s.requestLog, s.limitAddr, gin.CustomRecovery(func(c *gin.Context, v any) {
 		s.log.Error("panic", "request_id", requestID(c), "panic", v)
 		s.fail(c, errPanic)
 	}))
@@ -72,7 +90,7 @@ func New(cfg Config) *Server {
 	e.NoMethod(func(c *gin.Context) { s.fail(c, errMethod) })
 	s.routes(e)
 	s.engine = e
-	return s
+	return s, nil
 }
 
 // ServeHTTP serves one request.
@@ -81,19 +99,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 func (s *Server) routes(e *gin.Engine) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/verify", s.verifyLegacy)
+	e.GET("/verify", s.reader, s.verifyLegacy)
 	v1 := e.Group("/v1")
 	v1.GET("/nonce", s.nonce)
 	v1.HEAD("/nonce", s.nonce)
-	v1.GET("/checkpoint", s.checkpoint)
 	v1.GET("/log/key", s.logKeyHandler)
-	v1.GET("/log/export", s.export)
-	v1.GET("/proof/inclusion", s.inclusion)
-	v1.GET("/proof/consistency", s.consistency)
-	v1.GET("/entries", s.listEntries)
-	v1.GET("/entries/:index", s.getEntry)
-	v1.GET("/entries/:index/verify", s.verify)
-	v1.GET("/signers/:signer", s.getSigner)
+	read := v1.Group("", s.reader)
+	read.GET("/checkpoint", s.checkpoint)
+	read.GET("/log/export", s.export)
+	read.GET("/proof/inclusion", s.inclusion)
+	read.GET("/proof/consistency", s.consistency)
+	read.GET("/entries", s.listEntries)
+	read.GET("/entries/:index", s.getEntry)
+	read.GET("/entries/:index/verify", s.verify)
+	read.GET("/signers/:signer", s.getSigner)
 	post := v1.Group("", s.freshNonce)
 	post.POST("/entries", s.postEntry)
 	post.POST("/entries\\:batch", s.postBatch)
@@ -124,21 +143,6 @@ func requestID(c *gin.Context) string { return c.GetString("request_id") }
 func (s *Server) freshNonce(c *gin.Context) {
 	c.Header("Replay-Nonce", s.ledger.NewNonce())
 	c.Header("Cache-Control", "no-store")
-}
-
-// admin requires the admin bearer token.
-func (s *Server) admin(c *gin.Context) {
-	if !s.isAdmin(c) {
-		c.Header("WWW-Authenticate", `Bearer realm="signet"`)
-		s.fail(c, unauthorized("this endpoint needs the admin bearer token"))
-	}
-}
-
-// isAdmin compares the bearer token with the admin token in constant time.
-func (s *Server) isAdmin(c *gin.Context) bool {
-	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	sum := sha256.Sum256([]byte(tok))
-	return ok && subtle.ConstantTimeCompare(sum[:], s.adminSum[:]) == 1
 }
 
 func (s *Server) healthz(c *gin.Context) {

@@ -56,7 +56,7 @@ func (s *Server) revoke(c *gin.Context) {
 	var a *ledger.Appended
 	var err error
 	if mediaType(c) == "application/json" {
-		if !s.isAdmin(c) {
+		if !s.adminTokens.match(c) {
 			s.fail(c, unauthorized("a revocation sent as application/json needs the admin bearer token; signers send a JWS"))
 			return
 		}

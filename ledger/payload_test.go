@@ -145,7 +145,7 @@ func TestValidatePayload(t *testing.T) {
 			}
 			if tt.rules == (PayloadRules{}) && !surrogateEscapeRE.MatchString(tt.in) {
 				if got := referenceValidPayload([]byte(tt.in)); got != (tt.want == nil) {
-					t.Errorf("referenceValid(%.40q) = %v, want %v", tt.in, got, tt.want == nil)
+					t.Errorf("referenceValidPayload(%.40q) = %v, want %v", tt.in, got, tt.want == nil)
 				}
 			}
 		})

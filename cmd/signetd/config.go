@@ -26,6 +26,13 @@ type config struct {
 	Queue       int
 	Grace       time.Duration
 	NaiveCommit bool
+	ReadAccess  string
+	ReaderToken string
+	RateAddr    float64
+	RateKID     float64
+	Proxies     string
+	TLSCert     string
+	TLSKey      string
 	LogFormat   string
 }
 
@@ -50,6 +57,12 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 		}
 		fs.IntVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
 	}
+	flt := func(p *float64, flagName, env string, def float64, usage string) {
+		if v, err := strconv.ParseFloat(getenv(env), 64); err == nil {
+			def = v
+		}
+		fs.Float64Var(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
+	}
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "localhost"
@@ -68,6 +81,13 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	fs.BoolVar(&c.NaiveCommit, "naive-commit", getenv("SIGNET_NAIVE_COMMIT") == "1",
 		"benchmark baseline only: one transaction per append, head locked through each commit (env SIGNET_NAIVE_COMMIT=1)")
+	str(&c.ReadAccess, "read-access", "SIGNET_READ_ACCESS", "token", "who may read: token (a reader or admin bearer token) or public")
+	str(&c.ReaderToken, "reader-token", "SIGNET_READER_TOKEN", "", "comma-separated reader bearer tokens; if empty and reads need a token, one is generated into <data-dir>/reader.token")
+	flt(&c.RateAddr, "rate-limit-addr", "SIGNET_RATE_LIMIT_ADDR", 5000, "requests per second per client address; 0 turns the limit off")
+	flt(&c.RateKID, "rate-limit-kid", "SIGNET_RATE_LIMIT_KID", 2000, "signed requests per second per kid; 0 turns the limit off")
+	str(&c.Proxies, "trusted-proxies", "SIGNET_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none")
+	str(&c.TLSCert, "tls-cert", "SIGNET_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS (TLS 1.2 minimum) when set with --tls-key")
+	str(&c.TLSKey, "tls-key", "SIGNET_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.LogFormat, "log-format", "SIGNET_LOG_FORMAT", "json", "log format: json or text")
 	return fs
 }
@@ -83,6 +103,28 @@ a flag given on the command line wins.
 
 Flags:
 `
+
+// check reports contradictory or invalid settings.
+func (c *config) check() error {
+	if c.ReadAccess != "token" && c.ReadAccess != "public" {
+		return fmt.Errorf("--read-access must be token or public, not %q", c.ReadAccess)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	return nil
+}
+
+// list splits a comma-separated flag value, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, usage)

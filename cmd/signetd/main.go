@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +48,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q; see signetd --help", fs.Arg(0))
+	}
+	if err := c.check(); err != nil {
+		return err
 	}
 	log := newLogger(c.LogFormat)
 	if c.DatabaseURL == "" {
@@ -90,17 +94,30 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		return err
 	}
 	defer l.Close()
-	h := api.New(api.Config{Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
-		MaxBody: int64(c.MaxPayload)*2 + 64<<10, Logger: log})
+	h, err := api.New(api.Config{Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
+		ReaderTokens: sec.readerTokens, PublicReads: c.ReadAccess == "public", TrustedProxies: list(c.Proxies),
+		RateLimit: api.RateLimit{PerAddr: c.RateAddr, PerKID: c.RateKID},
+		MaxBody:   int64(c.MaxPayload)*2 + 64<<10, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "origin", c.Origin, "log_key", sec.verifierKey)
+	log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "read_access", c.ReadAccess,
+		"origin", c.Origin, "log_key", sec.verifierKey)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if c.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

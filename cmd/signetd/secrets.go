@@ -17,29 +17,30 @@ import (
 
 // secrets are the server's own keys, kept in files, never in the database.
 type secrets struct {
-	adminToken  string
-	signer      note.Signer
-	verifier    note.Verifier
-	verifierKey string
+	adminToken   string
+	readerTokens []string
+	signer       note.Signer
+	verifier     note.Verifier
+	verifierKey  string
 }
 
 func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	s := &secrets{adminToken: c.AdminToken}
+	s := &secrets{adminToken: c.AdminToken, readerTokens: list(c.ReaderToken)}
+	var err error
 	if s.adminToken == "" {
-		path := filepath.Join(c.DataDir, "admin.token")
-		tok, created, err := readOrCreate(path, func() string {
-			b := make([]byte, 32)
-			rand.Read(b)
-			return base64.RawURLEncoding.EncodeToString(b)
-		})
+		if s.adminToken, err = tokenFile(filepath.Join(c.DataDir, "admin.token"), "admin token", log); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.readerTokens) == 0 && c.ReadAccess == "token" {
+		tok, err := tokenFile(filepath.Join(c.DataDir, "reader.token"), "reader token", log)
 		if err != nil {
 			return nil, err
 		}
-		s.adminToken = tok
-		log.Info("admin token", "file", path, "generated", created)
+		s.readerTokens = []string{tok}
 	}
 	keyFile := c.LogKeyFile
 	if keyFile == "" {
@@ -63,6 +64,21 @@ func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
 	}
 	log.Info("log key", "file", keyFile, "generated", created, "verifier_key", s.verifierKey)
 	return s, nil
+}
+
+// tokenFile reads a bearer token from path, generating it on first use.
+// It logs the file's path, never the token.
+func tokenFile(path, what string, log *slog.Logger) (string, error) {
+	tok, created, err := readOrCreate(path, func() string {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return base64.RawURLEncoding.EncodeToString(b)
+	})
+	if err != nil {
+		return "", err
+	}
+	log.Info(what, "file", path, "generated", created)
+	return tok, nil
 }
 
 // readOrCreate returns the trimmed contents of path, first writing gen()

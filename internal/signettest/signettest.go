@@ -88,6 +88,9 @@ type Env struct {
 // Options adjust a test server. The zero value is the default server.
 type Options struct {
 	Ledger func(*ledger.Config) // edits the ledger config before Open
+	// API edits the HTTP config before the server starts. By default
+	// reads are public and there are no rate limits.
+	API func(*api.Config)
 }
 
 // New starts a server on a fresh schema; everything is closed when the
@@ -141,7 +144,14 @@ func (e *Env) start(t testing.TB) {
 	if e.Log, err = ledger.Open(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	h := api.New(api.Config{Log: e.Log, AdminToken: e.AdminToken, LogKey: e.LogKey})
+	acfg := api.Config{Log: e.Log, AdminToken: e.AdminToken, LogKey: e.LogKey, PublicReads: true}
+	if e.opts.API != nil {
+		e.opts.API(&acfg)
+	}
+	h, err := api.New(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.Server = httptest.NewServer(h)
 	t.Cleanup(func() {
 		e.Server.Close()
