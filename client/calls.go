@@ -159,7 +159,7 @@ func (c *Client) LogKey(ctx context.Context) (string, error) {
 }
 
 func (c *Client) text(ctx context.Context, path string) ([]byte, error) {
-	r, err := c.Do(ctx, http.MethodGet, path, "", nil, nil)
+	r, err := c.Do(ctx, http.MethodGet, path, "", nil, c.readHeader())
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type Client struct {
 	base  string
 	http  *http.Client
 	admin string
+	token string
 
 	mu     sync.Mutex
 	nonces []string
@@ -38,6 +39,22 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 
 // WithAdminToken sets the bearer token sent to admin endpoints.
 func WithAdminToken(tok string) Option { return func(c *Client) { c.admin = tok } }
+
+// WithToken sets the reader bearer token sent with reads. Without one,
+// reads carry the admin token if there is one.
+func WithToken(tok string) Option { return func(c *Client) { c.token = tok } }
+
+// readHeader is the Authorization header of a read, if the client has a token.
+func (c *Client) readHeader() http.Header {
+	tok := c.token
+	if tok == "" {
+		tok = c.admin
+	}
+	if tok == "" {
+		return nil
+	}
+	return http.Header{"Authorization": {"Bearer " + tok}}
+}
 
 // New returns a client of the server at base, e.g. "http://127.0.0.1:8080".
 func New(base string, opts ...Option) *Client {
@@ -135,7 +152,7 @@ func (r *Response) decode(v any) error {
 
 // get fetches path and decodes its JSON answer into v.
 func (c *Client) get(ctx context.Context, path string, v any) error {
-	r, err := c.Do(ctx, http.MethodGet, path, "", nil, nil)
+	r, err := c.Do(ctx, http.MethodGet, path, "", nil, c.readHeader())
 	if err != nil {
 		return err
 	}
