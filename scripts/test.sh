@@ -111,10 +111,38 @@ echo '==> go vet ./...' >&2
 run_step go vet ./...
 
 # 3. go test.
+full=''
 if [[ $# -eq 0 ]]; then
 	set -- ./...
+	full=1
 fi
 echo "==> go test -count=1 -timeout 20m $*" >&2
 rc=0
 run_step go test -count=1 -timeout 20m "$@" || rc=$?
-exit "$rc"
+if [[ $rc -ne 0 || -z $full ]]; then
+	exit "$rc"
+fi
+
+# Every fuzz target runs for a short, bounded time on top of its seeds
+# (SIGNET_FUZZTIME, default 5s; 0 skips). A crasher fails the suite and is
+# written to testdata/fuzz, where it becomes a regression test.
+fuzztime=${SIGNET_FUZZTIME:-5s}
+if [[ $fuzztime != 0 ]]; then
+	fuzzed=0
+	fuzzlog=$(mktemp "${TMPDIR:-/tmp}/signet-fuzz.XXXXXX")
+	for pkg in $(go list ./...); do
+		for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+			echo "==> fuzz $pkg $target ($fuzztime)" >&2
+			run_step go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$pkg" >"$fuzzlog" 2>&1 || {
+				cat "$fuzzlog" >&2
+				rm -f -- "$fuzzlog"
+				echo "signet: fuzz target $target in $pkg failed; run: go test -run '^\$' -fuzz '^$target\$' $pkg" >&2
+				exit 1
+			}
+			fuzzed=$((fuzzed + 1))
+		done
+	done
+	rm -f -- "$fuzzlog"
+	echo "==> $fuzzed fuzz targets ran for $fuzztime each" >&2
+fi
+exit 0
