@@ -13,6 +13,9 @@ var (
 	ErrUnknownKey   = errors.New("ledger: unknown key")
 	ErrNotFound     = errors.New("ledger: not found")
 	ErrUnauthorized = errors.New("ledger: unauthorized")
+	// ErrCorrupt means stored data is damaged: a server-side fault, never
+	// the client's, answered as an internal error and logged.
+	ErrCorrupt = errors.New("ledger: stored data is corrupt")
 	// ErrUnavailable means the log cannot take the request now (the queue is
 	// full or the database is down). Retry later: the HTTP layer answers 503
 	// with a Retry-After header.

@@ -173,6 +173,11 @@ func (l *Log) key(ctx context.Context, kid string) (registry.Key, error) {
 	if err != nil {
 		return k, err
 	}
+	if k.PublicKey.Thumbprint() != kid {
+		// The registry's copy was changed behind the log's back: refuse
+		// to verify anything with it.
+		return k, fmt.Errorf("%w: the registry's copy of key %s does not match its kid", ErrCorrupt, kid)
+	}
 	k.Revocation = nil
 	l.keys.Store(kid, k)
 	return k, nil

@@ -163,6 +163,10 @@ func (l *Log) keyAt(ctx context.Context, v *Verification, rec *Record, j *keys.J
 		v.problem("no registered key has kid %q", rec.KID)
 		return keys.PublicKey{}, false, nil
 	}
+	if errors.Is(err, ErrCorrupt) {
+		v.problem("the registry's copy of key %s is damaged", rec.KID)
+		return keys.PublicKey{}, false, nil
+	}
 	if err != nil {
 		return keys.PublicKey{}, false, err
 	}
@@ -235,8 +239,19 @@ func (l *Log) checkInclusion(ctx context.Context, v *Verification, rec *Record, 
 	if errors.Is(err, ErrUnavailable) {
 		return false, err
 	}
-	if err != nil || tlog.CheckRecord(proof, cp.Size, cp.Root, rec.Index, LeafHash(RecordHash(rec))) != nil {
+	leaf := LeafHash(RecordHash(rec))
+	if err != nil || tlog.CheckRecord(proof, cp.Size, cp.Root, rec.Index, leaf) != nil {
 		v.problem("the record is not included in the latest checkpoint's tree")
+		return false, nil
+	}
+	// The proof never reads the record's own leaf, but proofs of its
+	// neighbours and the proof endpoints do: it must be this record's.
+	stored, err := l.store.ReadHashes(ctx, []int64{tlog.StoredHashIndex(0, rec.Index)})
+	if errors.Is(err, ErrUnavailable) {
+		return false, err
+	}
+	if err != nil || stored[0] != leaf {
+		v.problem("the Merkle tree's stored leaf hash of this record is not the record's leaf hash")
 		return false, nil
 	}
 	return true, nil

@@ -92,13 +92,14 @@ func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 }
 
 // wrap turns pgx errors into the ledger's: no rows is ErrNotFound, a lost
-// or refused connection is ErrUnavailable.
+// or refused connection or a server out of resources (a full disk) is
+// ErrUnavailable.
 func wrap(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w: %w", ledger.ErrNotFound, err)
+		return ledger.ErrNotFound // callers add what was not found; no driver text
 	}
 	if unavailable(err) {
 		return fmt.Errorf("%w: the database is unreachable: %w", ledger.ErrUnavailable, err)
@@ -111,9 +112,12 @@ func unavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		c := pgErr.Code
 		// 08: connection exception; 57P01-57P03: shutting down or
-		// starting up; 53300: too many connections; 40001/40P01 are not
-		// expected (one writer holds the head lock).
-		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03" || c == "53300"
+		// starting up; 53: insufficient resources (53100 disk full,
+		// 53200 out of memory, 53300 too many connections): the server,
+		// not the request, is at fault. 40001/40P01 are not expected (one
+		// writer holds the head lock).
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") ||
+			c == "57P01" || c == "57P02" || c == "57P03"
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -70,6 +71,10 @@ func scanHead(row pgx.Row) (ledger.Head, error) {
 // Record returns the record at index i.
 func (s *Store) Record(ctx context.Context, i int64) (*ledger.Record, error) {
 	r, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordCols+` FROM records WHERE idx = $1`, i))
+	if errors.Is(err, ledger.ErrNotFound) {
+		// The detail reaches clients: no driver text in it.
+		return nil, fmt.Errorf("%w: there is no record %d", ledger.ErrNotFound, i)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: record %d: %w", i, err)
 	}

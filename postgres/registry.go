@@ -24,7 +24,7 @@ func scanKey(row pgx.Row) (registry.Key, error) {
 	}
 	pub, err := keys.ParseJWK([]byte(`{"kty":"OKP","crv":"Ed25519","x":"` + x + `"}`))
 	if err != nil {
-		return k, fmt.Errorf("postgres: key %s: stored key does not parse: %w", k.KID, err)
+		return k, fmt.Errorf("%w: postgres: key %s: the stored public key does not parse (%v)", ledger.ErrCorrupt, k.KID, err)
 	}
 	k.PublicKey = pub
 	k.AddedTime = time.UnixMicro(addedUS).UTC()
