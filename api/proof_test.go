@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -126,9 +127,13 @@ func (c *checkpoints) add(t *testing.T, note string, p client.InclusionProof, in
 //     leaves SHA-256(0x00 || record hash) of GET /v1/entries/{i};
 //   - every append answer's inclusion proof verifies against its own
 //     checkpoint;
-//   - all 45,150 inclusion proofs (i < t <= 300) from /v1/proof/inclusion;
-//   - all 45,150 consistency proofs (1 <= m <= n <= 300) from
-//     /v1/proof/consistency.
+//   - all 45,150 inclusion proofs (i < t <= 300) and all 45,150
+//     consistency proofs (1 <= m <= n <= 300) from Log.ProveInclusion and
+//     Log.ProveConsistency on the PostgreSQL store, the code behind the
+//     proof endpoints;
+//   - for every size t, inclusion proofs of the first, the last and a
+//     random leaf from GET /v1/proof/inclusion, and consistency proofs
+//     from 1, from t and from a random size from GET /v1/proof/consistency.
 func TestProofsVerifyWithMerkleLibraryForEverySizeTo300(t *testing.T) {
 	const n = 300
 	e := signettest.New(t, signettest.Options{})
@@ -192,61 +197,97 @@ func TestProofsVerifyWithMerkleLibraryForEverySizeTo300(t *testing.T) {
 		t.Errorf("GET /v1/checkpoint = %q, %v; want the checkpoint of size %d", latest, err, n)
 	}
 
-	start = time.Now()
+	// Every pair through the ledger's proof code on the real store, and
+	// for every tree size a sample through HTTP: 90,300 proofs over HTTP
+	// take too long on a loaded machine.
 	type pair struct{ a, b int64 }
-	var incl []pair
+	var incl, cons, inclHTTP, consHTTP []pair
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for size := int64(1); size <= n; size++ {
 		for i := range size {
 			incl = append(incl, pair{i, size})
+			cons = append(cons, pair{i + 1, size})
 		}
+		inclHTTP = append(inclHTTP, pair{0, size}, pair{size - 1, size}, pair{rnd.Int64N(size), size})
+		consHTTP = append(consHTTP, pair{1, size}, pair{size, size}, pair{1 + rnd.Int64N(size), size})
 	}
 	var fails failures
-	parallel(incl, 8, func(p pair) {
+	checkInclusion := func(src string, i, size int64, leaf tlog.Hash, hashes []tlog.Hash) {
+		if leaf != leaves[i] {
+			fails.add("%s(%d, %d): leaf hash %x, want SHA-256(0x00||hash) = %x", src, i, size, leaf, leaves[i])
+		}
+		root := cps.bySize[size].Root
+		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(i), uint64(size), leaves[i][:], hashSlices(hashes), root[:]); err != nil {
+			fails.add("%s(%d, %d) does not verify: %v", src, i, size, err)
+		}
+	}
+	checkConsistency := func(src string, from, to int64, hashes []tlog.Hash) {
+		r1, r2 := cps.bySize[from].Root, cps.bySize[to].Root
+		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(from), uint64(to), hashSlices(hashes), r1[:], r2[:]); err != nil {
+			fails.add("%s(%d, %d) does not verify: %v", src, from, to, err)
+		}
+	}
+
+	start = time.Now()
+	parallel(incl, 4, func(p pair) {
+		ip, err := e.Log.ProveInclusion(ctx, p.a, p.b)
+		if err != nil {
+			fails.add("Log.ProveInclusion(%d, %d) = %v", p.a, p.b, err)
+			return
+		}
+		if ip.Index != p.a || ip.TreeSize != p.b {
+			fails.add("Log.ProveInclusion(%d, %d) = index %d size %d", p.a, p.b, ip.Index, ip.TreeSize)
+		}
+		checkInclusion("Log.ProveInclusion", p.a, p.b, ip.LeafHash, ip.Proof)
+	})
+	parallel(cons, 4, func(p pair) {
+		cp, err := e.Log.ProveConsistency(ctx, p.a, p.b)
+		if err != nil {
+			fails.add("Log.ProveConsistency(%d, %d) = %v", p.a, p.b, err)
+			return
+		}
+		if cp.From != p.a || cp.To != p.b {
+			fails.add("Log.ProveConsistency(%d, %d) = from %d to %d", p.a, p.b, cp.From, cp.To)
+		}
+		checkConsistency("Log.ProveConsistency", p.a, p.b, cp.Proof)
+	})
+	fails.report(t, fmt.Sprintf("%d inclusion and %d consistency proofs of the ledger", len(incl), len(cons)))
+	t.Logf("checked %d inclusion and %d consistency proofs of the ledger in %v", len(incl), len(cons), time.Since(start))
+
+	start = time.Now()
+	fails = failures{}
+	parallel(inclHTTP, 4, func(p pair) {
 		i, size := p.a, p.b
 		ip, err := c.InclusionProof(ctx, i, size)
 		if err != nil {
-			fails.add("InclusionProof(%d, %d) = %v", i, size, err)
+			fails.add("GET inclusion(%d, %d) = %v", i, size, err)
 			return
 		}
-		if ip.LogIndex != i || ip.TreeSize != size || ip.LeafHash != leaves[i] {
-			fails.add("InclusionProof(%d, %d) = index %d size %d leaf %x, want leaf %x", i, size, ip.LogIndex, ip.TreeSize, ip.LeafHash, leaves[i])
+		if ip.LogIndex != i || ip.TreeSize != size {
+			fails.add("GET inclusion(%d, %d) = index %d size %d", i, size, ip.LogIndex, ip.TreeSize)
 		}
 		if (size == n) != (ip.Checkpoint != "") || size == n && ip.Checkpoint != string(cps.bySize[n].Note) {
-			fails.add("InclusionProof(%d, %d).checkpoint = %q", i, size, ip.Checkpoint)
+			fails.add("GET inclusion(%d, %d).checkpoint = %q", i, size, ip.Checkpoint)
 		}
-		root := cps.bySize[size].Root
-		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(i), uint64(size), leaves[i][:], hashSlices(ip.Hashes), root[:]); err != nil {
-			fails.add("InclusionProof(%d, %d) does not verify: %v", i, size, err)
-		}
+		checkInclusion("GET inclusion", i, size, ip.LeafHash, ip.Hashes)
 	})
-	fails.report(t, fmt.Sprintf("%d inclusion proofs", len(incl)))
-	t.Logf("checked %d inclusion proofs over HTTP in %v", len(incl), time.Since(start))
-
-	start = time.Now()
-	var cons []pair
-	for to := int64(1); to <= n; to++ {
-		for from := int64(1); from <= to; from++ {
-			cons = append(cons, pair{from, to})
-		}
-	}
-	fails = failures{}
-	parallel(cons, 8, func(p pair) {
+	parallel(consHTTP, 4, func(p pair) {
 		from, to := p.a, p.b
 		cp, err := c.ConsistencyProof(ctx, from, to)
 		if err != nil {
-			fails.add("ConsistencyProof(%d, %d) = %v", from, to, err)
+			fails.add("GET consistency(%d, %d) = %v", from, to, err)
 			return
 		}
 		if cp.From != from || cp.To != to {
-			fails.add("ConsistencyProof(%d, %d) = from %d to %d", from, to, cp.From, cp.To)
+			fails.add("GET consistency(%d, %d) = from %d to %d", from, to, cp.From, cp.To)
 		}
-		r1, r2 := cps.bySize[from].Root, cps.bySize[to].Root
-		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(from), uint64(to), hashSlices(cp.Hashes), r1[:], r2[:]); err != nil {
-			fails.add("ConsistencyProof(%d, %d) does not verify: %v", from, to, err)
+		if (to == n) != (cp.Checkpoint != "") || to == n && cp.Checkpoint != string(cps.bySize[n].Note) {
+			fails.add("GET consistency(%d, %d).checkpoint = %q", from, to, cp.Checkpoint)
 		}
+		checkConsistency("GET consistency", from, to, cp.Hashes)
 	})
-	fails.report(t, fmt.Sprintf("%d consistency proofs", len(cons)))
-	t.Logf("checked %d consistency proofs over HTTP in %v", len(cons), time.Since(start))
+	fails.report(t, fmt.Sprintf("%d inclusion and %d consistency proofs over HTTP", len(inclHTTP), len(consHTTP)))
+	t.Logf("checked %d inclusion and %d consistency proofs over HTTP in %v", len(inclHTTP), len(consHTTP), time.Since(start))
 }
 
 // TestAppendProofsVerifyUnderConcurrentAppends submits from several

@@ -102,7 +102,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l.seq = newSequencer(sequencerConfig{
 		Naive: cfg.NaiveCommit, MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
-	}, cfg.Store, sign)
+	}, cfg.Store, sign, func(note []byte) (*Checkpoint, error) {
+		return OpenCheckpoint(note, cfg.Origin, cfg.Verifier)
+	})
 	return l, nil
 }
 

@@ -59,9 +59,11 @@ type sequencerConfig struct {
 // sequencer assigns indexes. It is the only writer of its log in this
 // process; across processes the store's lock serialises writers.
 type sequencer struct {
-	cfg      sequencerConfig
-	store    Store
-	sign     func(size int64, root tlog.Hash) ([]byte, error)
+	cfg   sequencerConfig
+	store Store
+	sign  func(size int64, root tlog.Hash) ([]byte, error)
+	// open verifies a stored checkpoint with the log's key.
+	open     func(note []byte) (*Checkpoint, error)
 	now      func() time.Time
 	queue    chan *pending
 	inflight atomic.Int64 // requests being verified that will soon be queued
@@ -74,9 +76,9 @@ type sequencer struct {
 	frontierSize atomic.Int64
 }
 
-func newSequencer(cfg sequencerConfig, store Store, sign func(int64, tlog.Hash) ([]byte, error)) *sequencer {
+func newSequencer(cfg sequencerConfig, store Store, sign func(int64, tlog.Hash) ([]byte, error), open func([]byte) (*Checkpoint, error)) *sequencer {
 	s := &sequencer{
-		cfg: cfg, store: store, sign: sign, now: time.Now,
+		cfg: cfg, store: store, sign: sign, open: open, now: time.Now,
 		queue: make(chan *pending, cfg.Queue), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	s.frontierSize.Store(-1)
@@ -208,6 +210,10 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 	if err != nil {
 		return nil, err
 	}
+	read := memReader(hashes, tx, ctx)
+	if err := s.checkHead(snap.Head, read); err != nil {
+		return nil, err
+	}
 	st := registry.NewState()
 	st.Load(snap.Registry...)
 	b := &Batch{}
@@ -216,7 +222,6 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 	for n, r := range snap.ByNonce {
 		used[n] = r
 	}
-	read := memReader(hashes, tx, ctx)
 	for i, p := range batch {
 		if ex := used[p.rec.Nonce]; p.rec.Nonce != "" && ex != nil {
 			res[i] = resubmission(ex, &p.rec)
@@ -261,6 +266,24 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 		return nil, err
 	}
 	return &committedTree{size: next, root: root, checkpoint: note, hashes: hashes}, nil
+}
+
+// checkHead refuses to extend a tree that is not the one the last
+// checkpoint signed: if someone rewrote the stored records and tree, the
+// log's key must not sign over the rewrite.
+func (s *sequencer) checkHead(h Head, read tlog.HashReader) error {
+	if h.Size == 0 {
+		return nil
+	}
+	root, err := tlog.TreeHash(h.Size, read)
+	if err != nil {
+		return err
+	}
+	cp, err := s.open(h.Checkpoint)
+	if err != nil || cp.Size != h.Size || cp.Root != root {
+		return fmt.Errorf("%w: the stored tree of %d records does not match the last signed checkpoint; refusing to sign over it", ErrCorrupt, h.Size)
+	}
+	return nil
 }
 
 // resubmission answers a request whose nonce is already in the log: the

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -170,6 +171,9 @@ func (l *Log) keyAt(ctx context.Context, v *Verification, rec *Record, j *keys.J
 	if err != nil {
 		return keys.PublicKey{}, false, err
 	}
+	if ok, err := l.revocationFromLog(ctx, v, &k); err != nil || !ok {
+		return keys.PublicKey{}, false, err
+	}
 	v.KeyStatus = k.Status()
 	if r := k.Revocation; r != nil {
 		v.RevokedAt = &r.At
@@ -205,6 +209,58 @@ func (l *Log) keyAt(ctx context.Context, v *Verification, rec *Record, j *keys.J
 		return keys.PublicKey{}, false, nil
 	}
 	return pub, true, nil
+}
+
+// revocationFromLog replaces k's revocation, as the registry table holds
+// it, with the one the log's records say; a disagreement is a problem.
+func (l *Log) revocationFromLog(ctx context.Context, v *Verification, k *registry.Key) (bool, error) {
+	recs, err := l.store.Records(ctx, Query{Signer: k.Signer, Kind: KindKeyRevoked, After: k.AddedAt, Limit: 1000})
+	if err != nil {
+		return false, err
+	}
+	var fromLog *registry.Revocation
+	for _, r := range recs {
+		if kid, rev, ok := revocation(r); ok && kid == k.KID {
+			fromLog = &rev
+			break
+		}
+	}
+	table := k.Revocation
+	if (fromLog == nil) != (table == nil) || fromLog != nil && fromLog.At != table.At {
+		v.problem("the registry's record of key %s's revocation disagrees with the log's key records", k.KID)
+		return false, nil
+	}
+	k.Revocation = fromLog
+	return true, nil
+}
+
+// revocation returns the kid a signer.key_revoked record revokes and how.
+func revocation(r *Record) (string, registry.Revocation, bool) {
+	var o revokeOp
+	if r.Signature == "" {
+		p, err := r.PayloadJSON()
+		var op OperatorRevocation
+		if err != nil || json.Unmarshal(p, &op) != nil {
+			return "", registry.Revocation{}, false
+		}
+		o = revokeOp{kid: op.KID, reason: op.Reason, compromisedSince: op.CompromisedSince}
+	} else {
+		j, err := r.JWS()
+		if err != nil {
+			return "", registry.Revocation{}, false
+		}
+		op, _, err := recordOp(r, j)
+		ro, ok := op.(revokeOp)
+		if err != nil || !ok {
+			return "", registry.Revocation{}, false
+		}
+		o = ro
+	}
+	by := r.KID
+	if by == "" {
+		by = registry.Operator
+	}
+	return o.kid, registry.Revocation{At: r.Index, Time: r.IntegratedTime, By: by, Reason: o.reason, CompromisedSince: o.compromisedSince}, true
 }
 
 // addedKey returns the key a signer.registered or signer.key_added record adds.

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -64,11 +65,24 @@ func Migrate(ctx context.Context, url string, log *slog.Logger) error {
 	}
 	db := stdlib.OpenDB(*cfg)
 	defer db.Close()
-	return migrate(ctx, db, log)
+	return migrate(ctx, db, lockID(cfg.RuntimeParams["search_path"]), log)
 }
 
-func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	locker, err := lock.NewPostgresSessionLocker()
+// lockID is the advisory lock id of migrations into a search path: goose's
+// default for the default path, and a distinct one per schema, so that
+// servers migrating different schemas of one database do not wait on
+// each other.
+func lockID(searchPath string) int64 {
+	if searchPath == "" {
+		return lock.DefaultLockID
+	}
+	h := fnv.New64a()
+	h.Write([]byte(searchPath))
+	return int64(h.Sum64() >> 1)
+}
+
+func migrate(ctx context.Context, db *sql.DB, id int64, log *slog.Logger) error {
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}

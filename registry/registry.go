@@ -77,9 +77,10 @@ func (k Key) Status() Status {
 }
 
 // ActiveAt reports whether k could sign the record at log index i: added at
-// or before i and not revoked before i.
+// or before i and not revoked before i. The revocation record itself may be
+// signed by the key it revokes, as [State.Signing] allows.
 func (k Key) ActiveAt(i int64) bool {
-	return k.AddedAt <= i && (k.Revocation == nil || i < k.Revocation.At)
+	return k.AddedAt <= i && (k.Revocation == nil || i <= k.Revocation.At)
 }
 
 // Suspect reports whether a record at index i signed by k falls at or after
