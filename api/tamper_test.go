@@ -64,6 +64,35 @@ func rechain(t *testing.T, e *signettest.Env, i int64) {
 	tamper(t, e, `UPDATE log_head SET last_hash = $1`, prev[:])
 }
 
+// swapRows swaps the contents of records i and j, keeping their indexes.
+func swapRows(i, j int64) func(t *testing.T, e *signettest.Env) {
+	return func(t *testing.T, e *signettest.Env) {
+		tag, err := e.DB.Exec(context.Background(), `UPDATE records r SET kind = o.kind, signer = o.signer, kid = o.kid,
+			integrated_us = o.integrated_us, protected = o.protected, payload = o.payload, signature = o.signature,
+			nonce = NULL, hash = o.hash, prev_hash = o.prev_hash
+			FROM records o WHERE (r.idx, o.idx) IN (($1, $2), ($2, $1))`, i, j)
+		if err != nil || tag.RowsAffected() != 2 {
+			t.Fatalf("swapping rows: %v, %v", tag, err)
+		}
+	}
+}
+
+// rekeyRegistration replaces alice's registration (record 0) with one
+// that carries mallory's key, properly signed by mallory, and points the
+// registry at it: the key record now says another key.
+func rekeyRegistration(t *testing.T, e *signettest.Env) {
+	ctx := context.Background()
+	r, err := e.Store.Record(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory := newRawKey(t)
+	h := header{"alg": "EdDSA", "jwk": mallory.jwk(), "nonce": "forged", "url": e.URL + "/v1/signers"}
+	j := signRaw(mallory, h.json(), decodeB64(t, r.Payload))
+	tamper(t, e, `UPDATE records SET protected = $1, signature = $2 WHERE idx = 0`, j.Protected, j.Signature)
+	tamper(t, e, `UPDATE signer_keys SET x = $1 WHERE added_at = 0`, mallory.x())
+}
+
 // tamperCase is one direct change to the database, and the checks that
 // must then fail, by index. Every other record must still verify.
 type tamperCase struct {
@@ -108,6 +137,10 @@ var tamperCases = []tamperCase{
 		map[int64][]string{2: {"chain_link"}, 3: {"record_hash", "chain_link", "signature", "inclusion"}, 4: {"chain_link"}}},
 	{"payloadRehashedAndRechained", func(t *testing.T, e *signettest.Env) { rechain(t, e, 3) },
 		map[int64][]string{3: {"signature", "inclusion"}, 4: {"inclusion"}, 5: {"inclusion"}}},
+	{"rowsSwapped", swapRows(2, 4),
+		map[int64][]string{1: {"chain_link"}, 2: {"record_hash", "chain_link"}, 3: {"chain_link"}, 4: {"record_hash", "chain_link"}, 5: {"chain_link"}}},
+	{"keyRecordChangedToAnotherKey", rekeyRegistration,
+		map[int64][]string{0: {"record_hash", "signature"}, 2: {"signature"}, 3: {"signature"}, 4: {"signature"}}},
 	{"leafTreeHash", sqlChange(`UPDATE tree_hashes SET hash = $1 WHERE idx = $2`, randomHash(), tlog.StoredHashIndex(0, 3)),
 		map[int64][]string{2: {"inclusion"}, 3: {"inclusion"}}},
 }
