@@ -1,0 +1,83 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/signet-ledger/signet/ledger"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// finish checks the end line against the replayed tree: the checkpoint's
+// signature, its root (directly, or through the consistency proof), and
+// the checkpoint held apart, if any.
+func (a *auditor) finish() *Error {
+	if a.end == nil {
+		return &Error{Index: -1, Line: a.line, Check: CheckEnd,
+			Reason: fmt.Sprintf("the export ends after %d records without its checkpoint line: it is truncated", a.tree.size)}
+	}
+	fail := func(c Check, err error, format string, args ...any) *Error {
+		return &Error{Index: -1, Line: a.endLine, Check: c, Reason: fmt.Sprintf(format, args...), Err: err}
+	}
+	end, n, root := a.end, a.tree.size, a.tree.root()
+	if end.TreeSize != n {
+		return fail(CheckTree, nil, "the end line says tree_size %d, but the export holds %d records from index 0", end.TreeSize, n)
+	}
+	origin := a.opts.Origin
+	if origin == "" && a.external != nil {
+		origin = a.external.Origin
+	}
+	cp, err := a.openCheckpoint([]byte(end.Checkpoint), origin)
+	if err != nil {
+		return fail(CheckCheckpoint, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err)
+	}
+	a.sum.Checkpoint, a.sum.CheckpointSigned = cp, !a.opts.SkipCheckpointSignature
+	switch {
+	case cp.Size < n:
+		return fail(CheckTree, nil, "the checkpoint covers %d records, fewer than the %d exported", cp.Size, n)
+	case cp.Size == n && root != cp.Root:
+		return fail(CheckTree, nil, "the Merkle root of the %d records is %s, but the checkpoint's is %s", n, root, cp.Root)
+	case cp.Size == n && len(end.Consistency) != 0:
+		return fail(CheckTree, nil, "the end line has a consistency proof, but the checkpoint is of the exported tree itself")
+	case cp.Size > n:
+		if err := tlog.CheckTree(end.Consistency, cp.Size, cp.Root, n, root); err != nil {
+			return fail(CheckTree, err, "the consistency proof does not link the %d records (root %s) to the checkpoint of %d", n, root, cp.Size)
+		}
+	}
+	return a.checkExternal(cp, n)
+}
+
+// checkExternal relates the checkpoint held apart to the export.
+func (a *auditor) checkExternal(cp *ledger.Checkpoint, n int64) *Error {
+	ext := a.external
+	if ext == nil {
+		return nil
+	}
+	fail := func(format string, args ...any) *Error {
+		return &Error{Index: -1, Check: CheckExternal, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case ext.Origin != cp.Origin:
+		return fail("the checkpoint given apart is of log %q, the export of %q", ext.Origin, cp.Origin)
+	case ext.Size == 0:
+		return nil
+	case ext.Size <= n && *a.extRoot != ext.Root:
+		return fail("fork: the checkpoint given apart has root %s for the first %d records, the export %s", ext.Root, ext.Size, *a.extRoot)
+	case ext.Size <= n:
+		return nil
+	case ext.Size == cp.Size && ext.Root != cp.Root:
+		return fail("fork: the checkpoint given apart and the export's checkpoint have different roots for %d records", ext.Size)
+	case ext.Size == cp.Size:
+		return nil
+	}
+	return fail("the checkpoint given apart is of %d records, beyond the %d exported and the export's checkpoint (%d): export the log up to it to compare",
+		ext.Size, n, cp.Size)
+}
+
+// keyName returns the "<name>+<hash>" part of a verifier key, which names
+// it without the key bytes.
+func keyName(vkey string) string {
+	name, rest, _ := strings.Cut(vkey, "+")
+	hash, _, _ := strings.Cut(rest, "+")
+	return name + "+" + hash
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/signet-ledger/signet/client"
+)
+
+var listCmd = &command{
+	name:     "list",
+	synopsis: "[--signer ID] [--kind KIND] [--after INDEX] [--limit N]",
+	short:    "list records, optionally of one signer or kind",
+	long:     "List records in index order, following the server's pages: entries and key events, optionally of one signer or kind.",
+	run:      runList,
+}
+
+func runList(ctx context.Context, cmd *command, e *env, args []string) error {
+	fs := cmd.flagSet(e)
+	signer := fs.String("signer", "", "only records of signer `ID`")
+	kind := fs.String("kind", "", "only records of `KIND`: entry, signer.registered, signer.key_added, signer.key_revoked")
+	after := fs.Int64("after", -1, "start after log `INDEX`")
+	limit := fs.Int("limit", 0, "list at most `N` records (0: all)")
+	pos, err := cmd.parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := cmd.wantArgs(pos, 0, 0); err != nil {
+		return err
+	}
+	c := e.client()
+	q := client.Query{Signer: *signer, Kind: *kind, Limit: 1000}
+	if *after >= 0 {
+		q.After = strconv.FormatInt(*after, 10)
+	}
+	n := 0
+	for {
+		if *limit > 0 {
+			q.Limit = min(1000, *limit-n)
+		}
+		page, err := c.Entries(ctx, q)
+		if err != nil {
+			return err
+		}
+		for i := range page.Entries {
+			r := &page.Entries[i]
+			if err := e.emit(r, func(w io.Writer) { printRow(w, r) }); err != nil {
+				return err
+			}
+		}
+		n += len(page.Entries)
+		if page.Next == nil || *limit > 0 && n >= *limit {
+			return nil
+		}
+		q.After = *page.Next
+	}
+}
+
+// printRow shows r as one line: index, kind, signer, time, hash.
+func printRow(w io.Writer, r *client.Record) {
+	fmt.Fprintf(w, "%-8d %-19s %-24s %-27s %s\n", r.Index, r.Kind, r.Signer, r.IntegratedTime, r.Hash)
+}

@@ -1,0 +1,66 @@
+// Command signet is the Signet command-line client: it makes keys, signs
+// and submits journal entries, and checks what the server answers rather
+// than trusting it; and it audits an exported log offline.
+//
+// Usage:
+//
+//	signet [global flags] COMMAND [flags] [args]
+//
+// Commands:
+//
+//	keygen      make an Ed25519 key (a JWK file, mode 0600) and print its kid
+//	register    register a signer with a key (needs the admin token)
+//	submit      sign and submit one JSON entry, or many with --ndjson
+//	get         show one record
+//	list        list records, optionally of one signer or kind
+//	verify      ask the server to verify a record, then check it locally
+//	checkpoint  fetch the latest checkpoint, verify it with the pinned log
+//	            key and prove it consistent with the last one seen
+//	rotate-key  add a new key to a signer, authorised by its current key
+//	revoke-key  revoke a signer's key, by one of its keys or the operator
+//	export      download the log as NDJSON, with the checkpoint it ends at
+//	audit       verify an export offline: signatures, hashes, chain, tree
+//
+// Global flags, which may also follow the command's name:
+//
+//	--server URL        the server (env SIGNET_SERVER; default http://127.0.0.1:8080)
+//	--key FILE          the private key that signs (env SIGNET_KEY; default STATE/key.jwk)
+//	--state-dir DIR     pinned log keys and last checkpoints (default
+//	                    $XDG_CONFIG_HOME/signet, or ~/.config/signet)
+//	--admin-token TOK   for register and operator revocations (env SIGNET_ADMIN_TOKEN)
+//	--token TOK         reader token for reads (env SIGNET_TOKEN; default: the admin token)
+//	--json              machine-readable output: one JSON object per line
+//
+// Run "signet help COMMAND" for a command's flags.
+//
+// # Trust
+//
+// signet trusts the log key it pinned, not the server. The first checkpoint
+// it sees for a log (named by the checkpoint's origin) pins the log key
+// served at /v1/log/key, unless --log-key gives it; later checkpoints must
+// verify with that key and be consistent with the last one seen, which is
+// kept per log under the state dir. A checkpoint that is not is a fork:
+// both are printed and signet exits 3.
+//
+// # Exit codes
+//
+//	0  success
+//	1  error: the server refused, could not be reached, a file could not be read
+//	2  usage: unknown command or flag, missing argument or option
+//	3  verification failed: a local check failed, the server and the local
+//	   checks disagree, a fork, or an audit found damage
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], System{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
