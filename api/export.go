@@ -40,16 +40,15 @@ func (s *Server) export(c *gin.Context) {
 			c.Status(http.StatusOK)
 			started = true
 		}
-		v := newRecordView(r, false)
-		v.JWS = &jwsView{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}
-		return enc.Encode(v)
+		return enc.Encode(newRecordView(r, true))
 	})
 	if err != nil {
 		if !started {
 			s.fail(c, err)
 		} else {
 			s.log.Error("export cut short", "request_id", requestID(c), "err", err)
-			c.Abort()
+			w.Flush()
+			cutStream(c)
 		}
 		return
 	}

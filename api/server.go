@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -94,7 +95,27 @@ func New(cfg Config) (*Server, error) {
 }
 
 // ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cut := new(bool)
+	s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cutKey{}, cut)))
+	if *cut {
+		// Abort the connection so the client sees a broken stream, not a
+		// short one that ends cleanly (gin's recovery would swallow this
+		// panic inside the engine).
+		panic(http.ErrAbortHandler)
+	}
+}
+
+type cutKey struct{}
+
+// cutStream marks a streamed answer as failed after its status was sent:
+// the connection is broken off instead of ending the body normally.
+func cutStream(c *gin.Context) {
+	if cut, ok := c.Request.Context().Value(cutKey{}).(*bool); ok {
+		*cut = true
+	}
+	c.Abort()
+}
 
 func (s *Server) routes(e *gin.Engine) {
 	e.GET("/healthz", s.healthz)

@@ -42,7 +42,7 @@ func newRecordView(r *ledger.Record, withJWS bool) recordView {
 	} else {
 		v.Payload = json.RawMessage("null")
 	}
-	if withJWS && r.Signature != "" {
+	if withJWS {
 		v.JWS = &jwsView{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}
 	}
 	return v
