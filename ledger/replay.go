@@ -33,9 +33,12 @@ func (r *Record) PayloadJSON() ([]byte, error) {
 // path or operator payload of a revocation. It checks the record's
 // signature with the key the registry holds for its kid at its index.
 // Replaying a log's records in order rebuilds its registry.
-func Replay(st *registry.State, rec *Record) error {
+func Replay(st *registry.State, rec *Record) error { return replay(st, rec, &Batch{}) }
+
+// replay is Replay, adding the registry changes to b as the sequencer does.
+func replay(st *registry.State, rec *Record, b *Batch) error {
 	if rec.Kind == KindKeyRevoked && rec.Signature == "" {
-		return replayOperator(st, rec)
+		return replayOperator(st, rec, b)
 	}
 	j, err := rec.JWS()
 	if err != nil {
@@ -58,7 +61,7 @@ func Replay(st *registry.State, rec *Record) error {
 	if err := j.Verify(pub); err != nil {
 		return fmt.Errorf("ledger: record %d: %w", rec.Index, err)
 	}
-	return o.apply(st, rec, &Batch{})
+	return o.apply(st, rec, b)
 }
 
 // recordOp derives the registry operation of a signed record, and for a
@@ -98,13 +101,13 @@ func recordOp(rec *Record, j *keys.JWS) (op, keys.PublicKey, error) {
 	return nil, keys.PublicKey{}, fmt.Errorf("ledger: record %d: unknown kind %q", rec.Index, rec.Kind)
 }
 
-func replayOperator(st *registry.State, rec *Record) error {
+func replayOperator(st *registry.State, rec *Record, b *Batch) error {
 	p, err := rec.PayloadJSON()
 	var r OperatorRevocation
 	if err != nil || json.Unmarshal(p, &r) != nil || r.Signer != rec.Signer || r.RevokedBy != registry.Operator || rec.KID != "" {
 		return fmt.Errorf("ledger: record %d: bad operator revocation", rec.Index)
 	}
-	return revokeOp{kid: r.KID, reason: r.Reason, compromisedSince: r.CompromisedSince}.apply(st, rec, &Batch{})
+	return revokeOp{kid: r.KID, reason: r.Reason, compromisedSince: r.CompromisedSince}.apply(st, rec, b)
 }
 
 // RevokePath is the URL path of the revocation of signer's key kid.

@@ -1,0 +1,154 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/signet-ledger/signet/registry"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// importBatch is how many records one import transaction writes.
+const importBatch = 1000
+
+// Import loads a whole log into an empty store: records come from next in
+// index order (io.EOF ends them), and cp is the signed checkpoint of
+// exactly those records. Each record's hash, chain link and signature are
+// checked again as it is loaded, the registry is re-derived from the key
+// records, and the Merkle tree is rebuilt, as the sequencer would have
+// built them. Records are written in batches; only the last batch sets the
+// head's checkpoint, so a log whose import stopped half-way has none, and
+// the sequencer refuses to append to it. It returns the number of records.
+func Import(ctx context.Context, store Store, next func() (*Record, error), cp *Checkpoint) (int64, error) {
+	h, err := store.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if h.Size != 0 {
+		return 0, fmt.Errorf("ledger: import needs an empty store; this one has %d records", h.Size)
+	}
+	im := &importer{store: store, st: registry.NewState(), hashes: map[int64]tlog.Hash{}}
+	for {
+		b, err := im.batch(next)
+		if err != nil {
+			return im.n, err
+		}
+		if len(b.Records) == 0 {
+			break
+		}
+		last := im.n == cp.Size
+		if err := im.write(ctx, b, cp, last); err != nil {
+			return im.n - int64(len(b.Records)), err
+		}
+		if last {
+			return im.n, nil
+		}
+	}
+	return im.n, fmt.Errorf("ledger: the import has %d records, but its checkpoint covers %d", im.n, cp.Size)
+}
+
+// importer is one import's running state.
+type importer struct {
+	store  Store
+	st     *registry.State
+	hashes map[int64]tlog.Hash // the tree's frontier, plus the current batch's hashes
+	n      int64
+	prev   Hash
+}
+
+// batch reads and checks up to importBatch records.
+func (im *importer) batch(next func() (*Record, error)) (*Batch, error) {
+	b := &Batch{}
+	read := im.reader()
+	for len(b.Records) < importBatch {
+		rec, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := im.check(rec, b); err != nil {
+			return nil, err
+		}
+		sh, err := tlog.StoredHashesForRecordHash(im.n, LeafHash(rec.Hash), read)
+		if err != nil {
+			return nil, err
+		}
+		for k, x := range sh {
+			idx := tlog.StoredHashIndex(0, im.n) + int64(k)
+			im.hashes[idx] = x
+			b.Hashes = append(b.Hashes, StoredHash{idx, x})
+		}
+		b.Records = append(b.Records, rec)
+		im.n, im.prev = im.n+1, rec.Hash
+	}
+	return b, nil
+}
+
+// reader reads the stored hashes held in memory; the frontier is always there.
+func (im *importer) reader() tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		return readThrough(im.hashes, idx, func(miss []int64) ([]tlog.Hash, error) {
+			return nil, fmt.Errorf("ledger: import: stored hash %d not in memory", miss[0])
+		})
+	})
+}
+
+// check verifies one record in sequence and applies it to the registry.
+func (im *importer) check(rec *Record, b *Batch) error {
+	switch {
+	case rec.Index != im.n:
+		return fmt.Errorf("ledger: import: record %d found where %d was expected", rec.Index, im.n)
+	case rec.PrevHash != im.prev:
+		return fmt.Errorf("ledger: import: record %d: prev_hash does not link to record %d", rec.Index, rec.Index-1)
+	case RecordHash(rec) != rec.Hash:
+		return fmt.Errorf("ledger: import: record %d: hash does not match its contents", rec.Index)
+	}
+	if err := replay(im.st, rec, b); err != nil {
+		return fmt.Errorf("ledger: import: record %d: %w", rec.Index, err)
+	}
+	if j, err := rec.JWS(); err == nil {
+		rec.Nonce = j.Header.Nonce
+	}
+	return nil
+}
+
+// write commits b; the last batch carries the checkpoint, after its root
+// is checked.
+func (im *importer) write(ctx context.Context, b *Batch, cp *Checkpoint, last bool) error {
+	b.Head = Head{Size: im.n, Hash: im.prev}
+	read := im.reader()
+	if last {
+		root, err := tlog.TreeHash(im.n, read)
+		if err != nil {
+			return err
+		}
+		if root != cp.Root {
+			return fmt.Errorf("ledger: import: the records' tree root is not the checkpoint's")
+		}
+		b.Head.Checkpoint = cp.Note
+	}
+	start := im.n - int64(len(b.Records))
+	err := im.store.Sequence(ctx, func(ctx context.Context, tx Tx) error {
+		snap, err := tx.Snapshot(ctx, SnapshotQuery{HashesFor: -1})
+		if err != nil {
+			return err
+		}
+		if snap.Head.Size != start {
+			return fmt.Errorf("ledger: import: the store changed during the import (%d records, want %d)", snap.Head.Size, start)
+		}
+		return tx.Write(ctx, b)
+	})
+	if err != nil {
+		return err
+	}
+	keep := make(map[int64]tlog.Hash)
+	for _, idx := range frontier(im.n) {
+		keep[idx] = im.hashes[idx]
+	}
+	im.hashes = keep
+	return nil
+}
