@@ -21,7 +21,8 @@ type StoredHash struct {
 	Hash  tlog.Hash
 }
 
-// Query selects records for [Store.Records]. Zero fields do not filter.
+// Query selects records for [Store.Records]. An empty Signer or Kind does
+// not filter.
 type Query struct {
 	Signer string
 	Kind   Kind
