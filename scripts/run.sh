@@ -4,7 +4,10 @@
 #
 #     scripts/run.sh [signetd flags...]
 #
-# Database: if DATABASE_URL is set it is used as is. Otherwise a persistent
+# Store: if DATABASE_URL is set it is used as is (a postgres:// URL, or
+# sqlite:PATH). Otherwise signetd keeps the log in SQLite at
+# <data-dir>/signet.db, which needs nothing installed. With
+# SIGNET_STORE=postgres instead, a persistent
 # private PostgreSQL cluster is started (or reused if already running) in
 # <repo>/.signet/pg, listening only on a Unix socket in <repo>/.signet/pg/sock
 # with port number 54329 (override with SIGNET_PG_PORT), and DATABASE_URL is
@@ -23,7 +26,10 @@ repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=scripts/pg.sh
 source "$repo/scripts/pg.sh"
 
-if [[ -z ${DATABASE_URL:-} ]]; then
+# The store: DATABASE_URL if set; else, with SIGNET_STORE=postgres, a
+# private PostgreSQL cluster in .signet/pg; else (the default) SQLite in
+# .signet/data/signet.db, which needs nothing installed.
+if [[ -z ${DATABASE_URL:-} && ${SIGNET_STORE:-sqlite} == postgres ]]; then
 	pg_dir=$repo/.signet/pg
 	pg_port=${SIGNET_PG_PORT:-54329}
 	pg_start "$pg_dir" "$pg_port"

@@ -34,6 +34,7 @@ type config struct {
 	TLSCert     string
 	TLSKey      string
 	LogFormat   string
+	CPUProfile  string
 }
 
 // flagSet declares every flag on c, reading defaults from getenv.
@@ -68,9 +69,9 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 		host = "localhost"
 	}
 	str(&c.Addr, "addr", "SIGNET_ADDR", "127.0.0.1:8080", "address to listen on")
-	str(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL, e.g. postgres://user@host/db (required)")
+	str(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "the store: a postgres:// URL for PostgreSQL, or sqlite:PATH; default SQLite at <data-dir>/signet.db")
 	str(&c.AdminToken, "admin-token", "SIGNET_ADMIN_TOKEN", "", "admin bearer token; if empty, one is generated into <data-dir>/admin.token")
-	str(&c.DataDir, "data-dir", "SIGNET_DATA_DIR", "signet-data", "folder for the admin token and the log's signing key")
+	str(&c.DataDir, "data-dir", "SIGNET_DATA_DIR", "signet-data", "folder for the admin and reader tokens, the log's signing key and the default SQLite store")
 	str(&c.LogKeyFile, "log-key-file", "SIGNET_LOG_KEY_FILE", "", "the log's checkpoint signing key (a signed-note private key); default <data-dir>/log.key, generated if absent")
 	str(&c.Origin, "origin", "SIGNET_ORIGIN", strings.ToLower(host)+"/signet", "checkpoint origin line, naming this log; used as the key name when a key is generated")
 	dur(&c.NonceTTL, "nonce-ttl", "SIGNET_NONCE_TTL", 10*time.Minute, "how long a nonce stays valid")
@@ -89,14 +90,18 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	str(&c.TLSCert, "tls-cert", "SIGNET_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS (TLS 1.2 minimum) when set with --tls-key")
 	str(&c.TLSKey, "tls-key", "SIGNET_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.LogFormat, "log-format", "SIGNET_LOG_FORMAT", "json", "log format: json or text")
+	str(&c.CPUProfile, "cpuprofile", "SIGNET_CPUPROFILE", "", "write a CPU profile of the whole run to this file, for go tool pprof (benchmarks only)")
 	return fs
 }
 
 const usage = `signetd runs the Signet ledger server.
 
 Usage:
-  signetd [flags]          serve (migrating the database first)
-  signetd migrate [flags]  apply database migrations and exit
+  signetd [flags]              serve (migrating the store first)
+  signetd migrate [flags]      apply the store's migrations and exit
+  signetd import [flags] FILE  load an export ("signet export") into an empty
+                               store, after verifying every record with
+                               this server's log key
 
 Every flag can also be set by the environment variable named beside it;
 a flag given on the command line wins.

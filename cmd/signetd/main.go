@@ -16,12 +16,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
 	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/ledger"
-	"github.com/signet-ledger/signet/postgres"
 )
 
 func main() {
@@ -37,8 +37,8 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] == "migrate" {
-		cmd, args = "migrate", args[1:]
+	if len(args) > 0 && (args[0] == "migrate" || args[0] == "import") {
+		cmd, args = args[0], args[1:]
 	}
 	var c config
 	fs := c.flagSet("signetd", getenv)
@@ -46,21 +46,18 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; see signetd --help", fs.Arg(0))
+	if want := map[string]int{"serve": 0, "migrate": 0, "import": 1}[cmd]; fs.NArg() != want {
+		return fmt.Errorf("signetd %s takes %d argument(s), got %d; see signetd --help", cmd, want, fs.NArg())
 	}
 	if err := c.check(); err != nil {
 		return err
 	}
 	log := newLogger(c.LogFormat)
-	if c.DatabaseURL == "" {
-		return errors.New("no database: set --database-url or DATABASE_URL (scripts/run.sh starts a private PostgreSQL)")
-	}
-	if err := postgres.Migrate(ctx, c.DatabaseURL, log); err != nil {
-		return err
-	}
-	if cmd == "migrate" {
-		return nil
+	switch cmd {
+	case "migrate":
+		return migrateStore(ctx, c, log)
+	case "import":
+		return importLog(ctx, c, fs.Arg(0), log)
 	}
 	return serve(ctx, c, log)
 }
@@ -76,15 +73,20 @@ func newLogger(format string) *slog.Logger {
 // it stops accepting, lets in-flight requests (appends included) finish
 // within the grace period, and stops the sequencer.
 func serve(ctx context.Context, c config, log *slog.Logger) error {
+	stopProfile, err := startCPUProfile(c.CPUProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	sec, err := loadSecrets(c, log)
 	if err != nil {
 		return err
 	}
-	store, err := postgres.Open(ctx, c.DatabaseURL)
+	store, closeStore, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore()
 	l, err := ledger.Open(ctx, ledger.Config{
 		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: c.Origin,
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload, MaxDepth: 64},
@@ -131,4 +133,24 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// startCPUProfile profiles the process into file until the returned func
+// is called; an empty file does nothing.
+func startCPUProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
