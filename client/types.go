@@ -1,31 +1,19 @@
 package client
 
 import (
-	"encoding/json"
+	"github.com/signet-ledger/signet/ledger"
 
 	"github.com/signet-ledger/signet/keys"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Record is a record of the log as the server shows it.
-type Record struct {
-	Index          int64           `json:"index"`
-	Kind           string          `json:"kind"`
-	Signer         string          `json:"signer"`
-	KID            string          `json:"kid"`
-	IntegratedTime string          `json:"integrated_time"`
-	Hash           string          `json:"hash"`
-	PrevHash       string          `json:"prev_hash"`
-	Payload        json.RawMessage `json:"payload"`
-	JWS            *JWS            `json:"jws,omitempty"`
-}
+// Record is a record of the log as the server shows it: the wire form of
+// [ledger.Record], shared with exports so there is one definition of it.
+type Record = ledger.WireRecord
 
-// JWS is a JWS in flattened JSON serialization.
-type JWS struct {
-	Protected string `json:"protected"`
-	Payload   string `json:"payload"`
-	Signature string `json:"signature"`
-}
+// JWS is a record's JWS in flattened JSON serialization, exactly as the
+// log received it.
+type JWS = ledger.WireJWS
 
 // InclusionProof proves a record in a tree; hashes are tlog hashes
 // (standard base64 in JSON).

@@ -44,7 +44,7 @@ func (e *ForkError) Unwrap() error { return ErrVerification }
 // API shows an operator's record without its JWS; its signed payload is
 // then taken to be the shown payload, base64url encoded, which is how the
 // server wrote it.
-func (r *Record) LedgerRecord() (*ledger.Record, error) {
+func LedgerRecord(r *Record) (*ledger.Record, error) {
 	w := ledger.WireRecord{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
 		IntegratedTime: r.IntegratedTime, Hash: r.Hash, PrevHash: r.PrevHash, Payload: r.Payload}
 	if r.JWS != nil {

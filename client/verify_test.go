@@ -51,8 +51,8 @@ func TestVerifyRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if recs[i], err = r.LedgerRecord(); err != nil {
-			t.Fatalf("Entry(%d).LedgerRecord() = %v", i, err)
+		if recs[i], err = client.LedgerRecord(r); err != nil {
+			t.Fatalf("LedgerRecord(Entry(%d)) = %v", i, err)
 		}
 		if err := client.CheckRecordHash(recs[i]); err != nil {
 			t.Errorf("CheckRecordHash(%d) = %v", i, err) // the operator record's too
@@ -183,8 +183,8 @@ func TestLedgerRecordStrict(t *testing.T) {
 	h := strings.Repeat("ab", 32)
 	good := client.Record{Index: 1, Kind: "entry", IntegratedTime: "2026-01-02T03:04:05.5Z", Hash: h, PrevHash: h,
 		Payload: []byte(`{}`), JWS: &client.JWS{Protected: "e30", Payload: "e30", Signature: "AA"}}
-	if _, err := good.LedgerRecord(); err != nil {
-		t.Fatalf("LedgerRecord(good) = %v", err)
+	if _, err := client.LedgerRecord(&good); err != nil {
+		t.Fatalf("client.LedgerRecord(good) = %v", err)
 	}
 	for name, edit := range map[string]func(r *client.Record){
 		"UpperHash":     func(r *client.Record) { r.Hash = strings.ToUpper(h) },
@@ -197,7 +197,7 @@ func TestLedgerRecordStrict(t *testing.T) {
 	} {
 		r := good
 		edit(&r)
-		if _, err := r.LedgerRecord(); err == nil {
+		if _, err := client.LedgerRecord(&r); err == nil {
 			t.Errorf("LedgerRecord(%s) = nil error", name)
 		}
 	}

@@ -146,7 +146,7 @@ func (im *importer) write(ctx context.Context, b *Batch, cp *Checkpoint, last bo
 		return err
 	}
 	keep := make(map[int64]tlog.Hash)
-	for _, idx := range frontier(im.n) {
+	for _, idx := range Frontier(im.n) {
 		keep[idx] = im.hashes[idx]
 	}
 	im.hashes = keep

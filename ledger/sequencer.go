@@ -298,7 +298,7 @@ func resubmission(ex, rec *Record) result {
 func (s *sequencer) query(batch []*pending) SnapshotQuery {
 	q := SnapshotQuery{HashesFor: s.frontierSize.Load()}
 	if q.HashesFor >= 0 {
-		q.Hashes = frontier(q.HashesFor)
+		q.Hashes = Frontier(q.HashesFor)
 	}
 	seen := map[string]bool{}
 	for _, p := range batch {
@@ -323,7 +323,7 @@ func (s *sequencer) query(batch []*pending) SnapshotQuery {
 // frontier returns the stored hashes that cover the head's tree, read in
 // the snapshot if the guess was right, or now.
 func (s *sequencer) frontier(ctx context.Context, tx Tx, snap *Snapshot) (map[int64]tlog.Hash, error) {
-	idx := frontier(snap.Head.Size)
+	idx := Frontier(snap.Head.Size)
 	hs := snap.Hashes
 	if hs == nil || len(hs) != len(idx) {
 		var err error
@@ -338,10 +338,11 @@ func (s *sequencer) frontier(ctx context.Context, tx Tx, snap *Snapshot) (map[in
 	return m, nil
 }
 
-// frontier lists the stored-hash indexes of the complete subtrees that
+// Frontier lists the stored-hash indexes of the complete subtrees that
 // make up a tree of n records, largest first: all that is needed to hash
-// the tree and to append to it.
-func frontier(n int64) []int64 {
+// the tree and to append to it, and what the sequencer guesses in
+// [SnapshotQuery.Hashes].
+func Frontier(n int64) []int64 {
 	var idx []int64
 	start := int64(0)
 	for level := 62; level >= 0; level-- {

@@ -176,7 +176,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (e *env) checkPromise(a *client.Appended, j *keys.JWS) (string, error) {
 	r := a.Record
 	r.JWS = &client.JWS{Protected: j.Protected, Payload: j.Payload, Signature: j.Signature}
-	rec, err := r.LedgerRecord()
+	rec, err := client.LedgerRecord(&r)
 	if err != nil {
 		return "", verifyFailed("the server's answer: %v", err)
 	}

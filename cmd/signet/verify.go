@@ -158,7 +158,7 @@ func (e *env) checkLocally(ctx context.Context, c *client.Client, i int64, t *tr
 	if err != nil {
 		return err
 	}
-	rec, err := r.LedgerRecord()
+	rec, err := client.LedgerRecord(r)
 	if err != nil {
 		for _, name := range checkNames {
 			l.set(name, verifyFailed("the server's record does not parse: %v", err))
@@ -229,7 +229,7 @@ func (e *env) neighbour(ctx context.Context, c *client.Client, i int64) (*ledger
 	if err != nil {
 		return nil, err
 	}
-	rec, err := r.LedgerRecord()
+	rec, err := client.LedgerRecord(r)
 	if err != nil {
 		return nil, verifyFailed("record %d does not parse: %v", i, err)
 	}

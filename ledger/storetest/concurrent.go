@@ -76,7 +76,7 @@ func appendOnce(t *testing.T, s ledger.Store, w *world, k keys.PrivateKey, g, i 
 	err := s.Sequence(testCtx(t), func(ctx context.Context, tx ledger.Tx) error {
 		q := ledger.SnapshotQuery{Signers: []string{"writer"}, KIDs: []string{kid(k)}, HashesFor: last}
 		if last >= 0 {
-			q.Hashes = frontier(last)
+			q.Hashes = ledger.Frontier(last)
 		}
 		snap, err := tx.Snapshot(ctx, q)
 		if err != nil {

@@ -214,16 +214,16 @@ func cmpString(a, b string) int {
 // is HashesFor, nil when it is not.
 func testSnapshotHashes(t *testing.T, f *fixture) {
 	size := f.m.head.Size
-	guess := frontier(size)
+	guess := ledger.Frontier(size)
 	want, _ := f.m.ReadHashes(guess)
 	snap := snapshot(t, f.s, ledger.SnapshotQuery{Hashes: guess, HashesFor: size})
 	if !slices.Equal(snap.Hashes, want) {
-		t.Errorf("Snapshot(Hashes: frontier(%d), HashesFor: %d).Hashes = %v, want %v", size, size, snap.Hashes, want)
+		t.Errorf("Snapshot(Hashes: ledger.Frontier(%d), HashesFor: %d).Hashes = %v, want %v", size, size, snap.Hashes, want)
 	}
 	for _, wrong := range []int64{size - 1, size + 1, -1} {
 		q := ledger.SnapshotQuery{HashesFor: wrong}
 		if wrong >= 0 {
-			q.Hashes = frontier(wrong)
+			q.Hashes = ledger.Frontier(wrong)
 		}
 		snap := snapshot(t, f.s, q)
 		if snap.Hashes != nil {

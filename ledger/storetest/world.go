@@ -247,18 +247,3 @@ func overlay(mem map[int64]tlog.Hash, read tlog.HashReader) tlog.HashReader {
 		return out, nil
 	})
 }
-
-// frontier lists the stored-hash indexes of the complete subtrees that
-// make up a tree of n records, largest first: what the sequencer guesses
-// in [ledger.SnapshotQuery.Hashes].
-func frontier(n int64) []int64 {
-	var idx []int64
-	start := int64(0)
-	for level := 62; level >= 0; level-- {
-		if n&(1<<level) != 0 {
-			idx = append(idx, tlog.StoredHashIndex(level, start>>level))
-			start += 1 << level
-		}
-	}
-	return idx
-}
