@@ -300,24 +300,28 @@ func (s *sequencer) query(batch []*pending) SnapshotQuery {
 	if q.HashesFor >= 0 {
 		q.Hashes = Frontier(q.HashesFor)
 	}
-	seen := map[string]bool{}
+	kids, signers := set{}, set{}
 	for _, p := range batch {
 		if p.rec.Nonce != "" {
 			q.Nonces = append(q.Nonces, p.rec.Nonce)
 		}
-		if p.rec.KID != "" && !seen["k"+p.rec.KID] {
-			seen["k"+p.rec.KID] = true
-			q.KIDs = append(q.KIDs, p.rec.KID)
-		}
-		if !seen["s"+p.rec.Signer] {
-			seen["s"+p.rec.Signer] = true
-			q.Signers = append(q.Signers, p.rec.Signer)
-		}
+		kids.add(&q.KIDs, p.rec.KID)
+		signers.add(&q.Signers, p.rec.Signer)
 		if n, ok := p.op.(interface{ newKID() string }); ok {
-			q.KIDs = append(q.KIDs, n.newKID())
+			kids.add(&q.KIDs, n.newKID())
 		}
 	}
 	return q
+}
+
+// set collects distinct non-empty strings in the order first seen.
+type set map[string]bool
+
+func (s set) add(list *[]string, v string) {
+	if v != "" && !s[v] {
+		s[v] = true
+		*list = append(*list, v)
+	}
 }
 
 // frontier returns the stored hashes that cover the head's tree, read in
