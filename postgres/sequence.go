@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,16 @@ import (
 // Sequence runs f in one transaction that holds the log's write lock: the
 // head row, locked FOR UPDATE by [seqTx.Snapshot].
 func (s *Store) Sequence(ctx context.Context, f func(context.Context, ledger.Tx) error) error {
+	err := s.sequence(ctx, f)
+	if errors.Is(err, ledger.ErrUnavailable) {
+		// The database went away: drop every pooled connection now rather
+		// than let each fail in turn once it is back.
+		s.pool.Reset()
+	}
+	return err
+}
+
+func (s *Store) sequence(ctx context.Context, f func(context.Context, ledger.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return wrap(err)
