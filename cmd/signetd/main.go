@@ -103,9 +103,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
-		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}
+	srv := newHTTPServer(h, defaultTimeouts)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
@@ -133,6 +131,22 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// timeouts bound how long a client may take over each part of a request.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+var defaultTimeouts = timeouts{readHeader: 10 * time.Second, read: 30 * time.Second,
+	write: 60 * time.Second, idle: 120 * time.Second}
+
+// newHTTPServer is the server signetd runs: slow or idle clients are cut
+// off, headers are at most 64 KiB, and TLS, when used, is 1.2 or later.
+func newHTTPServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read,
+		WriteTimeout: t.write, IdleTimeout: t.idle, MaxHeaderBytes: 64 << 10,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}
 }
 
 // startCPUProfile profiles the process into file until the returned func
