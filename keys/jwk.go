@@ -89,8 +89,6 @@ func (k PublicKey) Thumbprint() string {
 // It reports false for any key [ParseJWK] would refuse, such as a
 // small-order point, for which signatures could be forged.
 func (k PublicKey) Verify(message, sig []byte) bool {
-	if k.check() != nil {
-		return false
-	}
-	return ed25519.Verify(k[:], message, sig)
+	// ed25519.Verify refuses keys off the curve: see checkEncoding.
+	return k.checkEncoding() == nil && ed25519.Verify(k[:], message, sig)
 }

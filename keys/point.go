@@ -42,22 +42,29 @@ func mustKey(h string) PublicKey {
 // curve that does not have small order. Keys from [ed25519.GenerateKey]
 // always are.
 func (k PublicKey) check() error {
+	if err := k.checkEncoding(); err != nil {
+		return err
+	}
 	var be [32]byte // y, big-endian, sign bit cleared
 	for i := range k {
 		be[31-i] = k[i]
 	}
 	be[0] &= 0x7f
-	negative := k[31]&0x80 != 0
-	y := new(big.Int).SetBytes(be[:])
-	if y.Cmp(fieldP) >= 0 {
-		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
-	}
-	x2 := xSquared(y)
-	switch {
-	case x2.Sign() == 0 && negative:
-		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
-	case x2.Sign() != 0 && big.Jacobi(x2, fieldP) != 1:
+	if x2 := xSquared(new(big.Int).SetBytes(be[:])); x2.Sign() != 0 && big.Jacobi(x2, fieldP) != 1 {
 		return fmt.Errorf("%w: public key is not a point on the curve", ErrBadKey)
+	}
+	return nil
+}
+
+// checkEncoding is the part of [PublicKey.check] that needs no field
+// arithmetic: the encoding is canonical, and not that of a small-order
+// point. Every small-order point is on the curve, so check's answer does
+// not depend on the order of its tests. crypto/ed25519 refuses a key that
+// is not on the curve, so once a signature verifies under k, checkEncoding
+// is all of check that is left to do.
+func (k PublicKey) checkEncoding() error {
+	if yAtLeastP(k) || k[31]&0x80 != 0 && yIsPlusMinusOne(k) {
+		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
 	}
 	for _, s := range smallOrder {
 		if k == s {
@@ -65,6 +72,34 @@ func (k PublicKey) check() error {
 		}
 	}
 	return nil
+}
+
+// yAtLeastP reports whether the y of k (little-endian, sign bit cleared)
+// is at least p = 2^255 - 19: bytes 1 to 30 are 0xff, the top byte is 0x7f
+// and the low byte is at least 0xed.
+func yAtLeastP(k PublicKey) bool {
+	if k[31]&0x7f != 0x7f || k[0] < 0xed {
+		return false
+	}
+	for _, b := range k[1:31] {
+		if b != 0xff {
+			return false
+		}
+	}
+	return true
+}
+
+// yIsPlusMinusOne reports whether the y of k is 1 or p - 1, the two y
+// whose x is 0.
+func yIsPlusMinusOne(k PublicKey) bool {
+	y := k
+	y[31] &= 0x7f
+	one, minusOne := PublicKey{1}, PublicKey{0xec}
+	for i := 1; i < 31; i++ {
+		minusOne[i] = 0xff
+	}
+	minusOne[31] = 0x7f
+	return y == one || y == minusOne
 }
 
 // xSquared returns x² = (y² - 1) / (d·y² + 1) mod p, from the curve
