@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -185,10 +184,4 @@ func snippet(b []byte) string {
 		b = b[:200]
 	}
 	return string(b)
-}
-
-// discard drains and closes an answer.
-func discard(r *http.Response) {
-	io.Copy(io.Discard, r.Body)
-	r.Body.Close()
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/signet-ledger/signet/ledger"
 )
 
@@ -227,47 +226,6 @@ func (b *bench) setUp(ctx context.Context) error {
 	return nil
 }
 
-// prefill appends Prefill entries to t's log through the batch endpoint,
-// unmeasured, then has PostgreSQL ANALYZE a log this tool created.
-//
-// A fresh log's tables are empty when signetd prepares its statements,
-// and PostgreSQL caches for them plans made for empty tables: the
-// sequencer's nonce lookup then scans the whole records table on every
-// batch until autovacuum first analyzes it, up to a minute later. That is
-// the first minute of a new log, not its steady state, so runs start
-// after it.
-func (b *bench) prefill(ctx context.Context, t *target) error {
-	n := b.cfg.Prefill
-	if n <= 0 {
-		return nil
-	}
-	if err := t.fill(ctx, n); err != nil {
-		return err
-	}
-	es := t.take(n)
-	l := load{perReq: 500, clients: 2, duration: time.Hour, path: "/v1/entries:batch", ctype: "application/json"}
-	for i := 0; i < len(es); i += l.perReq {
-		l.perReq = min(500, len(es)-i)
-		l.requests = append(l.requests, batchBody(es[i:i+l.perReq]))
-	}
-	l.perReq = 500
-	out := drive(ctx, t.hc, t.base, l)
-	if out.total != int64(n) {
-		return fmt.Errorf("prefilling %s: %d of %d entries appended; first error: %s", t.base, out.total, n, out.firstErr)
-	}
-	if t.schema == "" {
-		return nil
-	}
-	dbURL, err := schemaURL(b.cfg.DatabaseURL, t.schema)
-	if err != nil {
-		return err
-	}
-	return withConn(ctx, dbURL, func(c *pgx.Conn) error {
-		_, err := c.Exec(ctx, "ANALYZE records; ANALYZE tree_hashes; ANALYZE signers; ANALYZE signer_keys")
-		return err
-	})
-}
-
 // startTarget starts signetd for mode on a fresh schema.
 func (b *bench) startTarget(ctx context.Context, run, mode string) (*target, error) {
 	c := b.cfg
@@ -430,24 +388,6 @@ func (b *bench) measure(ctx context.Context, t *target, mode string, clients, pe
 		mode, clients, rep, m.rate, ms(out.latency.quantile(0.5)), ms(out.latency.quantile(0.99)), out.failures, size0, size1,
 		pctOf(use.server, use), pctOf(use.pg, use), pctOf(use.agent, use), pctOf(use.others(), use))
 	return m, nil
-}
-
-// profile restarts t's server, profiling into a file named for run, or
-// not profiling if run is empty. It does nothing unless asked to profile.
-func (b *bench) profile(ctx context.Context, t *target, run string) error {
-	if b.cfg.ServerProfiles == "" || t.daemon == nil {
-		return nil
-	}
-	var more []string
-	if run != "" {
-		more = []string{"--cpuprofile", fmt.Sprintf("%s-%s.pprof", b.cfg.ServerProfiles, run)}
-	}
-	if err := t.daemon.restart(ctx, more); err != nil {
-		return err
-	}
-	t.pid = t.daemon.pid()
-	t.hc.CloseIdleConnections()
-	return nil
 }
 
 // pctOf is d as a percentage of all cores over u's interval.
