@@ -42,6 +42,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = 16
 	}
+	// pgx prepares every statement; PostgreSQL may then settle on a generic
+	// plan made while the tables were empty (a sequential scan for the
+	// nonce lookup) and keep it as the log grows. Plan each execution for
+	// its own arguments instead: the statements are few and cheap to plan.
+	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
