@@ -14,18 +14,21 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/signet-ledger/signet/keys"
 )
 
 // Client talks to one Signet server.
 type Client struct {
-	base  string
-	http  *http.Client
-	admin string
-	token string
+	base    string
+	http    *http.Client
+	admin   string
+	token   string
+	resends int
 
 	mu     sync.Mutex
 	nonces []string
@@ -39,6 +42,10 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 
 // WithAdminToken sets the bearer token sent to admin endpoints.
 func WithAdminToken(tok string) Option { return func(c *Client) { c.admin = tok } }
+
+// WithResendOn503 makes signed POSTs answered 503 be sent again, the same
+// JWS, up to n times (see [Client.PostSigned]). Default 0.
+func WithResendOn503(n int) Option { return func(c *Client) { c.resends = n } }
 
 // WithToken sets the reader bearer token sent with reads. Without one,
 // reads carry the admin token if there is one.
@@ -210,7 +217,11 @@ func (c *Client) Sign(s Signer, path, nonce string, payload []byte) (*keys.JWS, 
 
 // PostSigned signs payload for path with a fresh nonce and POSTs it as
 // flattened JSON; on badNonce it retries once with the nonce that answer
-// carried. admin adds the admin bearer token.
+// carried. With [WithResendOn503], a 503 unavailable answer makes it
+// resend the very same JWS after the Retry-After delay (at most 5 s): the
+// append may have committed before the database failed, and the same JWS
+// is then answered with the existing record instead of being appended
+// twice. admin adds the admin bearer token.
 func (c *Client) PostSigned(ctx context.Context, s Signer, path string, payload []byte, admin bool) (*Response, error) {
 	var hdr http.Header
 	if admin {
@@ -226,7 +237,7 @@ func (c *Client) PostSigned(ctx context.Context, s Signer, path string, payload 
 		if err != nil {
 			return nil, err
 		}
-		if r, err = c.Do(ctx, http.MethodPost, path, "application/jose+json", j.Flattened(), hdr); err != nil {
+		if r, err = c.postSame(ctx, path, j.Flattened(), hdr); err != nil {
 			return nil, err
 		}
 		if !IsProblem(r.check(), "badNonce") {
@@ -234,4 +245,23 @@ func (c *Client) PostSigned(ctx context.Context, s Signer, path string, payload 
 		}
 	}
 	return r, nil
+}
+
+// postSame POSTs body, resending it unchanged while the server answers 503.
+func (c *Client) postSame(ctx context.Context, path string, body []byte, hdr http.Header) (*Response, error) {
+	for try := 0; ; try++ {
+		r, err := c.Do(ctx, http.MethodPost, path, "application/jose+json", body, hdr)
+		if err != nil || r.Status != http.StatusServiceUnavailable || try >= c.resends {
+			return r, err
+		}
+		wait := time.Second
+		if n, err := strconv.Atoi(r.Header.Get("Retry-After")); err == nil && n >= 0 && n <= 5 {
+			wait = time.Duration(n) * time.Second
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return r, nil
+		}
+	}
 }

@@ -68,7 +68,7 @@ func newEnv(sys System) *env {
 
 // client returns a client of the server.
 func (e *env) client() *client.Client {
-	opts := []client.Option{client.WithAdminToken(e.g.AdminToken), client.WithToken(e.g.Token)}
+	opts := []client.Option{client.WithAdminToken(e.g.AdminToken), client.WithToken(e.g.Token), client.WithResendOn503(3)}
 	if e.sys.HTTPClient != nil {
 		opts = append(opts, client.WithHTTPClient(e.sys.HTTPClient))
 	}

@@ -128,12 +128,17 @@ func (s *submitter) submit(ctx context.Context, line int, payload []byte) submit
 }
 
 // post signs payload with a fresh nonce and submits it; it signs again
-// after a badNonce, and waits and retries while the server is busy.
+// after a badNonce, and while the server is busy it waits and resends the
+// same JWS, which the server recognises if an earlier try was appended
+// after all, so a retry never appends an entry twice.
 func (s *submitter) post(ctx context.Context, payload []byte) (*client.Appended, *keys.JWS, error) {
+	var j *keys.JWS
 	for try := 0; ; try++ {
-		j, err := s.c.SignEntry(ctx, s.key, payload)
-		if err != nil {
-			return nil, nil, err
+		if j == nil {
+			var err error
+			if j, err = s.c.SignEntry(ctx, s.key, payload); err != nil {
+				return nil, nil, err
+			}
 		}
 		a, err := s.c.SubmitJWS(ctx, j.Flattened())
 		var p *client.Problem
@@ -141,6 +146,7 @@ func (s *submitter) post(ctx context.Context, payload []byte) (*client.Appended,
 		case err == nil:
 			return a, j, nil
 		case try < 1 && client.IsProblem(err, "badNonce"):
+			j = nil
 			continue
 		case try < 5 && errors.As(err, &p) && (p.Name() == "unavailable" || p.Name() == "rateLimited"):
 			if err := sleep(ctx, retryAfter(p)); err != nil {
