@@ -225,14 +225,22 @@ func TestKeyRotationAndRevocation(t *testing.T) {
 		t.Fatalf("submit with the new key = %d %s", r.Status, r.Body)
 	}
 
-	rev := decodeKeyEvent(t, "revoke", revocation{signer: "alice", kid: kid1, by: k2,
+	// k2 was added at 3: it may not disown what k1 signed before that.
+	before := keyStateOf(t, e)
+	expectProblem(t, "revocation by a newer key reaching back before it", revocation{signer: "alice", kid: kid1, by: k2,
+		payload: `{"reason":"laptop stolen","compromised_since":2}`}.post(t, e), 400, "malformed")
+	if after := keyStateOf(t, e); after != before {
+		t.Errorf("a refused revocation changed the log: %+v -> %+v", before, after)
+	}
+	// k1 itself may (self-revocation), as far back as it likes.
+	rev := decodeKeyEvent(t, "revoke", revocation{signer: "alice", kid: kid1, by: k1,
 		payload: `{"reason":"laptop stolen","compromised_since":2}`}.post(t, e))
 	if rev.KID != kid1 || rev.LogIndex != 5 || rev.Status != "revoked" || rev.RevokedAt == "" {
 		t.Errorf("revoke = %+v, want kid %s at log index 5, revoked", rev, kid1)
 	}
 	s = signerInfo(t, e, "alice")
 	old := keyOf(t, s, kid1)
-	if old.Status != "revoked" || old.RevokedAtIndex == nil || *old.RevokedAtIndex != 5 || old.RevokedBy != kid2 ||
+	if old.Status != "revoked" || old.RevokedAtIndex == nil || *old.RevokedAtIndex != 5 || old.RevokedBy != kid1 ||
 		old.Reason != "laptop stolen" || old.CompromisedSince == nil || *old.CompromisedSince != 2 {
 		t.Errorf("revoked key = %+v", old)
 	}
@@ -240,7 +248,7 @@ func TestKeyRotationAndRevocation(t *testing.T) {
 		t.Errorf("new key = %+v, want active", k)
 	}
 
-	before := keyStateOf(t, e)
+	before = keyStateOf(t, e)
 	r := submitWith(t, e, k1, `{"after":"revocation"}`)
 	expectProblem(t, "entry signed by the revoked key", r, 403, "revokedKey")
 	if after := keyStateOf(t, e); after != before {
@@ -257,7 +265,7 @@ func TestKeyRotationAndRevocation(t *testing.T) {
 		{2, false, "revoked", true}, // signed by k1 at compromised_since
 		{3, false, "revoked", true}, // the key change k1 signed after it
 		{4, true, "active", false},  // signed by k2
-		{5, true, "active", false},  // the revocation, signed by k2
+		{5, false, "revoked", true}, // the revocation, signed by k1 after compromised_since
 		{0, true, "revoked", false}, // k1's registration, before compromise
 	} {
 		v := verifyOf(t, e, tc.index)

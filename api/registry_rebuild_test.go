@@ -151,7 +151,7 @@ func mixedHistory(t *testing.T, e *signettest.Env) {
 	add("alice", a1, a2)
 	add("alice", a2, a3)
 	entry(a2, 10)
-	revoke("alice", a1, a2, `{"reason":"rotated","compromised_since":7}`)
+	revoke("alice", a1, a2, `{"reason":"rotated","compromised_since":11}`) // a2 was added at 11
 	revoke("alice", a3, a3, `{"reason":"retired"}`)
 	add("bob", b1, b2)
 	operator("bob", b1, `{"reason":"lost","compromised_since":3}`)
@@ -159,7 +159,7 @@ func mixedHistory(t *testing.T, e *signettest.Env) {
 	entry(eve, 1)
 	eve2 := signettest.Key(t)
 	add("eve@example.com", eve, eve2)
-	revoke("eve@example.com", eve, eve2, `{"reason":"moved to hardware key","compromised_since":0}`)
+	revoke("eve@example.com", eve, eve, `{"reason":"moved to hardware key","compromised_since":0}`) // self-revocation reaches back to 0
 
 	var wg sync.WaitGroup
 	for w, k := range []keys.PrivateKey{a2, b2, d1, eve2} {

@@ -53,6 +53,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"github.com/signet-ledger/signet/registry"
@@ -210,7 +211,7 @@ func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
 		a.opts.Progress(a.tree.size, cr.n)
 	}
 	if failed != nil {
-		return &a.sum, failed
+		return &a.sum, withRule(failed)
 	}
 	return &a.sum, nil
 }
@@ -268,7 +269,11 @@ func (a *auditor) record(w *ledger.WireRecord, v *verifier) *Error {
 		a.extRoot = &root
 	}
 	a.prev = rec.Hash
-	check, err := ledger.ReplayDeferred(a.st, rec)
+	deferred, _, err := signet.CheckDeferred(a.st, rec)
+	var check func() error
+	if deferred != nil {
+		check = func() error { _, err := deferred(); return err }
+	}
 	if err != nil {
 		e := a.fail(replayCheck(err), "%v", err)
 		e.Index, e.Err = n, err

@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"github.com/signet-ledger/signet"
 )
 
 // Check names the check an export failed.
@@ -45,8 +46,10 @@ const (
 // (-1 when the failure is not one record's: the end line, the tree, a
 // checkpoint), the line of the export, which check failed and why.
 type Error struct {
-	Index  int64
-	Line   int64 // 1-based; 0 when no line is to blame (a checkpoint given apart)
+	Index int64
+	Line  int64 // 1-based; 0 when no line is to blame (a checkpoint given apart)
+	// Rule is the rule of docs/PROTOCOL.md the export breaks.
+	Rule   signet.Rule
 	Check  Check
 	Reason string
 	Err    error // the underlying error, if any
@@ -83,3 +86,25 @@ func (e *Error) before(f *Error) bool {
 // signature with, and does not say to skip that check. It is returned
 // before reading anything.
 var ErrNoLogKey = errors.New("audit: no log key to check the checkpoint's signature with")
+
+// checkRule is the rule each check's failures break, where one rule
+// covers the whole check.
+var checkRule = map[Check]signet.Rule{
+	CheckFormat: signet.RuleFormat, CheckIndex: signet.RuleIndex, CheckChain: signet.RuleChain,
+	CheckHash: signet.RuleHash, CheckPayload: signet.RuleShownPayload, CheckEnd: signet.RuleEnd,
+	CheckCheckpoint: signet.RuleCheckpoint, CheckTree: signet.RuleTree, CheckExternal: signet.RuleExternalCpoint,
+}
+
+// withRule sets e.Rule: the rule of the underlying error if it names one,
+// or the rule of e's check.
+func withRule(e *Error) *Error {
+	if e == nil {
+		return nil
+	}
+	if r := signet.RuleOf(e.Err); r != "" {
+		e.Rule = r
+	} else if e.Rule == "" {
+		e.Rule = checkRule[e.Check]
+	}
+	return e
+}

@@ -1,15 +1,14 @@
 package ledger
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
@@ -42,18 +41,14 @@ type Appended struct {
 func (l *Log) AppendEntry(ctx context.Context, s Signed) (*Appended, error) {
 	done := l.seq.track()
 	defer done()
-	if err := checkHeader(s, false); err != nil {
+	if err := l.cfg.Payload.checkSize(s.JWS.PayloadBytes()); err != nil {
 		return nil, err
 	}
-	if err := l.cfg.Payload.Validate(s.JWS.PayloadBytes()); err != nil {
-		return nil, err
-	}
-	k, err := l.key(ctx, s.JWS.Header.Kid)
+	e, err := decode(s, KindEntry)
 	if err != nil {
 		return nil, err
 	}
-	rec := Record{Kind: KindEntry, Signer: k.Signer, KID: k.KID}
-	return l.submit(ctx, s, k.PublicKey, rec, entryOp{}, done)
+	return l.submit(ctx, s, e, done)
 }
 
 // Register registers a new signer with the key in the JWS's jwk header,
@@ -63,128 +58,61 @@ func (l *Log) AppendEntry(ctx context.Context, s Signed) (*Appended, error) {
 func (l *Log) Register(ctx context.Context, s Signed) (*Appended, error) {
 	done := l.seq.track()
 	defer done()
-	if err := checkHeader(s, true); err != nil {
+	e, err := decode(s, KindRegistered)
+	if err != nil {
 		return nil, err
 	}
-	var p struct {
-		Signer *string `json:"signer"`
-	}
-	if err := l.decodePayload(s.JWS.PayloadBytes(), &p, false); err != nil {
-		return nil, err
-	}
-	if p.Signer == nil {
-		return nil, malformedf(`the payload must have a "signer" member`)
-	}
-	if err := registry.CheckSignerID(*p.Signer); err != nil {
-		return nil, err
-	}
-	pub := *s.JWS.Header.JWK
-	rec := Record{Kind: KindRegistered, Signer: *p.Signer, KID: pub.Thumbprint()}
-	return withKey(l.submit(ctx, s, pub, rec, registerOp{pub}, done))(rec.KID)
+	return withKey(l.submit(ctx, s, e, done))(e.KID)
 }
 
 // AddKey adds a key to signer, as ACME's key change does: the outer JWS is
 // signed by an active key of signer; its payload is an inner JWS (flattened
 // JSON) signed by the new key, whose protected header has the new key in jwk
 // and the same url, and whose payload is {"signer": signer, "old_kid": <kid of
-// the outer key>}.
+// the outer key>}. signer is the one the request's path names.
 func (l *Log) AddKey(ctx context.Context, s Signed, signer string) (*Appended, error) {
 	done := l.seq.track()
 	defer done()
-	k, err := l.signerKey(ctx, s, signer)
+	e, err := decode(s, KindKeyAdded)
 	if err != nil {
 		return nil, err
 	}
-	inner, err := keys.ParseFlattened(s.JWS.PayloadBytes())
-	if err != nil {
-		return nil, fmt.Errorf("%w (the payload must be the new key's JWS in flattened JSON serialization)", err)
-	}
-	pub, err := checkInner(inner, s, signer, l.cfg.Payload)
-	if err != nil {
-		return nil, err
-	}
-	rec := Record{Kind: KindKeyAdded, Signer: signer, KID: k.KID}
-	return withKey(l.submit(ctx, s, k.PublicKey, rec, addKeyOp{pub}, done))(pub.Thumbprint())
+	return withKey(l.submit(ctx, s, e, done))(e.NewKey.Thumbprint())
 }
 
-// checkInner checks the inner JWS of a key change and returns the new key.
-func checkInner(inner *keys.JWS, outer Signed, signer string, rules PayloadRules) (keys.PublicKey, error) {
-	h := inner.Header
-	switch {
-	case h.JWK == nil || h.Kid != "":
-		return keys.PublicKey{}, malformedf("the inner JWS must carry the new key in jwk, and no kid")
-	case h.Nonce != "":
-		return keys.PublicKey{}, malformedf("the inner JWS must not carry a nonce")
-	case h.URL != outer.JWS.Header.URL:
-		return keys.PublicKey{}, malformedf("the inner JWS's url must equal the outer JWS's url")
-	}
-	var p struct {
-		Signer string `json:"signer"`
-		OldKID string `json:"old_kid"`
-	}
-	if err := decodeStrict(inner.PayloadBytes(), &p, rules, true); err != nil {
-		return keys.PublicKey{}, err
-	}
-	if p.Signer != signer {
-		return keys.PublicKey{}, malformedf("the inner JWS names signer %q, not %q", p.Signer, signer)
-	}
-	if p.OldKID != outer.JWS.Header.Kid {
-		return keys.PublicKey{}, malformedf("the inner JWS's old_kid is not the kid of the outer JWS")
-	}
-	if err := inner.Verify(*h.JWK); err != nil {
-		return keys.PublicKey{}, fmt.Errorf("%w (inner JWS, signed by the new key)", err)
-	}
-	return *h.JWK, nil
-}
-
-// RevokeRequest is the payload of a revocation.
-type RevokeRequest struct {
-	Reason string `json:"reason"`
-	// CompromisedSince, if set, is the first log index from which records
-	// signed by the key are suspect.
-	CompromisedSince *int64 `json:"compromised_since,omitempty"`
-}
-
-// Revoke revokes signer's key kid. The JWS is signed by any active key of
-// signer, its payload a [RevokeRequest].
+// Revoke revokes signer's key kid, as the request's path names them. The
+// JWS is signed by an active key of signer, its payload a [RevokeRequest].
 func (l *Log) Revoke(ctx context.Context, s Signed, signer, kid string) (*Appended, error) {
 	done := l.seq.track()
 	defer done()
-	k, err := l.signerKey(ctx, s, signer)
+	e, err := decode(s, KindKeyRevoked)
 	if err != nil {
 		return nil, err
 	}
-	var r RevokeRequest
-	if err := l.decodePayload(s.JWS.PayloadBytes(), &r, true); err != nil {
-		return nil, err
-	}
-	rec := Record{Kind: KindKeyRevoked, Signer: signer, KID: k.KID}
-	op := revokeOp{kid: kid, reason: r.Reason, compromisedSince: r.CompromisedSince}
-	return withKey(l.submit(ctx, s, k.PublicKey, rec, op, done))(kid)
-}
-
-// OperatorRevocation is the payload the log writes for a revocation made by
-// the operator: a record with no JWS signature, whose signer is the key's.
-type OperatorRevocation struct {
-	Signer           string `json:"signer"`
-	KID              string `json:"kid"`
-	Reason           string `json:"reason"`
-	CompromisedSince *int64 `json:"compromised_since,omitempty"`
-	RevokedBy        string `json:"revoked_by"` // always "operator"
+	return withKey(l.submit(ctx, s, e, done))(e.Revoke.KID)
 }
 
 // RevokeByOperator revokes signer's key kid on the operator's authority
 // (the caller checked the admin token). body is a [RevokeRequest] as JSON.
+// The record it would write, with an [OperatorRevocation] payload, is
+// decoded by the same rules as any stored record.
 func (l *Log) RevokeByOperator(ctx context.Context, signer, kid string, body []byte) (*Appended, error) {
-	var r RevokeRequest
-	if err := l.decodePayload(body, &r, true); err != nil {
+	r, err := signet.DecodeRevokeRequest(body)
+	if err != nil {
 		return nil, err
 	}
-	payload, _ := json.Marshal(OperatorRevocation{
+	payload, err := json.Marshal(OperatorRevocation{
 		Signer: signer, KID: kid, Reason: r.Reason, CompromisedSince: r.CompromisedSince, RevokedBy: registry.Operator,
 	})
+	if err != nil {
+		return nil, malformedf("the revocation cannot be encoded")
+	}
 	rec := Record{Kind: KindKeyRevoked, Signer: signer, Payload: base64.RawURLEncoding.EncodeToString(payload)}
-	p := &pending{rec: rec, op: revokeOp{kid: kid, reason: r.Reason, compromisedSince: r.CompromisedSince}}
+	e, err := signet.DecodeRecord(&rec)
+	if err != nil {
+		return nil, err
+	}
+	p := &pending{rec: rec, event: e}
 	return withKey(l.finish(ctx, l.seq.submit(ctx, p)))(kid)
 }
 
@@ -198,35 +126,41 @@ func withKey(a *Appended, err error) func(kid string) (*Appended, error) {
 	}
 }
 
-// signerKey checks a kid-signed request acting for signer and returns its key.
-func (l *Log) signerKey(ctx context.Context, s Signed, signer string) (registry.Key, error) {
-	if err := checkHeader(s, false); err != nil {
-		return registry.Key{}, err
-	}
-	k, err := l.key(ctx, s.JWS.Header.Kid)
+// decode applies the log's stateless rules to a request for a record of
+// kind k ([signet.Decode]), and checks that it was sent to the path its
+// url names: a request signed for one endpoint, or for one signer's keys,
+// cannot be replayed at another.
+func decode(s Signed, k Kind) (*signet.Event, error) {
+	e, err := signet.Decode(k, s.JWS)
 	if err != nil {
-		return k, err
+		return nil, err
 	}
-	if k.Signer != signer {
-		return k, fmt.Errorf("%w: key %s is not a key of signer %q", registry.ErrWrongSigner, k.KID, signer)
+	if p, _ := signet.URLPath(s.JWS.Header.URL); p != s.Path {
+		return nil, malformedf("the protected header's url %q does not name this endpoint, %s", trunc(s.JWS.Header.URL), s.Path)
 	}
-	return k, nil
+	return e, nil
 }
 
-// submit verifies s with pub, checks its nonce and queues it as rec.
-func (l *Log) submit(ctx context.Context, s Signed, pub keys.PublicKey, rec Record, o op, done func()) (*Appended, error) {
+// submit finds the key that must have signed e in the log's registry,
+// verifies s with it, checks the nonce's authenticity and queues e.
+func (l *Log) submit(ctx context.Context, s Signed, e *signet.Event, done func()) (*Appended, error) {
+	pub, err := l.reg.signingKey(ctx, e)
+	if err != nil {
+		return nil, err
+	}
 	l.verify <- struct{}{}
-	err := s.JWS.Verify(pub)
+	err = e.Verify(pub)
 	<-l.verify
 	if err != nil {
 		return nil, err
 	}
-	rec.Protected, rec.Payload, rec.Signature = s.JWS.Protected, s.JWS.Payload, s.JWS.Signature
-	if err := l.nonces.Check(s.JWS.Header.Nonce); err != nil {
-		return l.resubmitted(ctx, &rec, s.JWS.Header.Nonce, err)
+	rec := Record{Kind: e.Kind, Signer: e.Signer, KID: e.KID,
+		Protected: s.JWS.Protected, Payload: s.JWS.Payload, Signature: s.JWS.Signature}
+	if err := l.nonces.Check(e.Nonce); err != nil {
+		return l.resubmitted(ctx, &rec, e.Nonce, err)
 	}
-	rec.Nonce = s.JWS.Header.Nonce
-	p := &pending{rec: rec, op: o}
+	rec.Nonce = e.Nonce
+	p := &pending{rec: rec, event: e}
 	done()
 	return l.finish(ctx, l.seq.submit(ctx, p))
 }
@@ -277,51 +211,6 @@ func (l *Log) hashReader(ctx context.Context, mem map[int64]tlog.Hash) tlog.Hash
 	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		return readThrough(mem, idx, func(miss []int64) ([]tlog.Hash, error) { return l.store.ReadHashes(ctx, miss) })
 	})
-}
-
-// checkHeader checks the protected header fields every signed request
-// needs: a url naming s.Path, and exactly one of jwk (when wantJWK) or kid.
-func checkHeader(s Signed, wantJWK bool) error {
-	h := s.JWS.Header
-	if h.URL == "" {
-		return malformedf("the protected header has no url")
-	}
-	u, err := url.Parse(h.URL)
-	if err != nil || u.Path != s.Path {
-		return malformedf("the protected header's url %q does not name this endpoint, %s", trunc(h.URL), s.Path)
-	}
-	switch {
-	case h.JWK != nil && h.Kid != "":
-		return malformedf("the protected header must not carry both jwk and kid")
-	case wantJWK && h.JWK == nil:
-		return malformedf("the protected header must carry the new key in jwk")
-	case !wantJWK && h.JWK != nil:
-		return malformedf("the protected header must name a registered key by kid, not carry a jwk")
-	case !wantJWK && h.Kid == "":
-		return malformedf("the protected header must carry the kid of a registered key")
-	}
-	return nil
-}
-
-// decodePayload validates p with the payload rules and decodes it into v.
-func (l *Log) decodePayload(p []byte, v any, strict bool) error {
-	return decodeStrict(p, v, l.cfg.Payload, strict)
-}
-
-// decodeStrict validates p with rules, then decodes it into v; when
-// strict, members v does not name are refused.
-func decodeStrict(p []byte, v any, rules PayloadRules, strict bool) error {
-	if err := rules.Validate(p); err != nil {
-		return err
-	}
-	d := json.NewDecoder(bytes.NewReader(p))
-	if strict {
-		d.DisallowUnknownFields()
-	}
-	if err := d.Decode(v); err != nil {
-		return malformedf("the payload does not have the expected members: %s", trunc(err.Error()))
-	}
-	return nil
 }
 
 func trunc(s string) string {

@@ -3,13 +3,14 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"github.com/signet-ledger/signet"
 )
 
 // Errors returned by the log. The api package maps each to one HTTP status
 // and problem type; the wrapped detail is safe to show to the client.
 var (
-	ErrMalformed    = errors.New("ledger: malformed request")
-	ErrBadNonce     = errors.New("ledger: bad nonce")
+	ErrMalformed    = signet.ErrMalformed
+	ErrBadNonce     = signet.ErrBadNonce
 	ErrUnknownKey   = errors.New("ledger: unknown key")
 	ErrNotFound     = errors.New("ledger: not found")
 	ErrUnauthorized = errors.New("ledger: unauthorized")

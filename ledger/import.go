@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/signet-ledger/signet/registry"
+	"github.com/signet-ledger/signet"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -29,7 +29,7 @@ func Import(ctx context.Context, store Store, next func() (*Record, error), cp *
 	if h.Size != 0 {
 		return 0, fmt.Errorf("ledger: import needs an empty store; this one has %d records", h.Size)
 	}
-	im := &importer{store: store, st: registry.NewState(), hashes: map[int64]tlog.Hash{}}
+	im := &importer{store: store, replay: signet.NewReplay(), hashes: map[int64]tlog.Hash{}}
 	for {
 		b, err := im.batch(next)
 		if err != nil {
@@ -52,7 +52,7 @@ func Import(ctx context.Context, store Store, next func() (*Record, error), cp *
 // importer is one import's running state.
 type importer struct {
 	store  Store
-	st     *registry.State
+	replay *signet.Replay
 	hashes map[int64]tlog.Hash // the tree's frontier, plus the current batch's hashes
 	n      int64
 	prev   Hash
@@ -97,19 +97,14 @@ func (im *importer) reader() tlog.HashReader {
 	})
 }
 
-// check verifies one record in sequence and applies it to the registry.
+// check applies every rule of the log to the next record, as the audit
+// does ([signet.Replay.Next]), and adds its registry change to b.
 func (im *importer) check(rec *Record, b *Batch) error {
-	switch {
-	case rec.Index != im.n:
-		return fmt.Errorf("ledger: import: record %d found where %d was expected", rec.Index, im.n)
-	case rec.PrevHash != im.prev:
-		return fmt.Errorf("ledger: import: record %d: prev_hash does not link to record %d", rec.Index, rec.Index-1)
-	case RecordHash(rec) != rec.Hash:
-		return fmt.Errorf("ledger: import: record %d: hash does not match its contents", rec.Index)
-	}
-	if err := replay(im.st, rec, b); err != nil {
+	ch, err := im.replay.Next(rec)
+	if err != nil {
 		return fmt.Errorf("ledger: import: record %d: %w", rec.Index, err)
 	}
+	b.add(ch)
 	if j, err := rec.JWS(); err == nil {
 		rec.Nonce = j.Header.Nonce
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/signet-ledger/signet/registry"
@@ -78,7 +77,7 @@ type Log struct {
 	nonces *Nonces
 	seq    *sequencer
 	verify chan struct{} // one slot per core: bounds concurrent signature checks
-	keys   sync.Map      // kid -> registry.Key, only the immutable fields
+	reg    *logRegistry
 }
 
 // Open returns a Log on cfg.Store. Call Close to stop it.
@@ -95,14 +94,14 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: reading the nonce key: %w", err)
 	}
-	l := &Log{cfg: cfg, store: cfg.Store, nonces: NewNonces(key, cfg.NonceTTL)}
+	l := &Log{cfg: cfg, store: cfg.Store, nonces: NewNonces(key, cfg.NonceTTL), reg: newLogRegistry(cfg.Store)}
 	l.verify = make(chan struct{}, runtime.GOMAXPROCS(0))
 	sign := func(size int64, root tlog.Hash) ([]byte, error) {
 		return SignCheckpoint(cfg.Signer, cfg.Origin, size, root)
 	}
 	l.seq = newSequencer(sequencerConfig{
 		Naive: cfg.NaiveCommit, MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
-	}, cfg.Store, sign, func(note []byte) (*Checkpoint, error) {
+	}, cfg.Store, l.reg, sign, func(note []byte) (*Checkpoint, error) {
 		return OpenCheckpoint(note, cfg.Origin, cfg.Verifier)
 	})
 	return l, nil
@@ -159,28 +158,4 @@ func (l *Log) Signer(ctx context.Context, id string) (registry.Signer, error) {
 		return registry.Signer{}, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return l.store.Signer(ctx, id)
-}
-
-// key returns the key kid, from cache when possible: a kid names one key of
-// one signer forever, so only its status can change, and callers that care
-// about status check it under the sequencer's lock.
-func (l *Log) key(ctx context.Context, kid string) (registry.Key, error) {
-	if k, ok := l.keys.Load(kid); ok {
-		return k.(registry.Key), nil
-	}
-	k, err := l.store.Key(ctx, kid)
-	if errors.Is(err, ErrNotFound) {
-		return k, fmt.Errorf("%w: no registered key has kid %q", ErrUnknownKey, kid)
-	}
-	if err != nil {
-		return k, err
-	}
-	if k.PublicKey.Thumbprint() != kid {
-		// The registry's copy was changed behind the log's back: refuse
-		// to verify anything with it.
-		return k, fmt.Errorf("%w: the registry's copy of key %s does not match its kid", ErrCorrupt, kid)
-	}
-	k.Revocation = nil
-	l.keys.Store(kid, k)
-	return k, nil
 }

@@ -9,22 +9,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// op is what a pending record does to the registry. apply checks the
-// registry's rules against st for rec (whose Index and IntegratedTime are
-// set), and on success applies the change to st and to b.
-type op interface {
-	apply(st *registry.State, rec *Record, b *Batch) error
-}
-
 // pending is one request waiting in the sequencer's queue.
 type pending struct {
-	rec  Record // Index, IntegratedTime, PrevHash and Hash are set by the sequencer
-	op   op
-	done chan result
+	rec   Record // Index, IntegratedTime, PrevHash and Hash are set by the sequencer
+	event *signet.Event
+	done  chan result
 }
 
 // result answers one pending request.
@@ -42,6 +36,10 @@ type committedTree struct {
 	root       tlog.Hash
 	checkpoint []byte
 	hashes     map[int64]tlog.Hash
+	// from is the head the batch was appended to, and reg the registry
+	// of the batch's signers after it.
+	from int64
+	reg  *registry.State
 }
 
 // sequencerConfig bounds batching. Every field is required.
@@ -61,6 +59,7 @@ type sequencerConfig struct {
 type sequencer struct {
 	cfg   sequencerConfig
 	store Store
+	reg   *logRegistry
 	sign  func(size int64, root tlog.Hash) ([]byte, error)
 	// open verifies a stored checkpoint with the log's key.
 	open     func(note []byte) (*Checkpoint, error)
@@ -76,9 +75,9 @@ type sequencer struct {
 	frontierSize atomic.Int64
 }
 
-func newSequencer(cfg sequencerConfig, store Store, sign func(int64, tlog.Hash) ([]byte, error), open func([]byte) (*Checkpoint, error)) *sequencer {
+func newSequencer(cfg sequencerConfig, store Store, reg *logRegistry, sign func(int64, tlog.Hash) ([]byte, error), open func([]byte) (*Checkpoint, error)) *sequencer {
 	s := &sequencer{
-		cfg: cfg, store: store, sign: sign, open: open, now: time.Now,
+		cfg: cfg, store: store, reg: reg, sign: sign, open: open, now: time.Now,
 		queue: make(chan *pending, cfg.Queue), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	s.frontierSize.Store(-1)
@@ -185,6 +184,7 @@ func (s *sequencer) commit(batch []*pending) {
 		}
 	} else if tree != nil {
 		s.frontierSize.Store(tree.size)
+		s.reg.committed(tree.from, tree.size, tree.reg)
 	}
 	for i, p := range batch {
 		r := res[i]
@@ -202,7 +202,8 @@ func (s *sequencer) commit(batch []*pending) {
 // writes the accepted ones. It returns the new tree, or nil if nothing was
 // appended.
 func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res []result) (*committedTree, error) {
-	snap, err := tx.Snapshot(ctx, s.query(batch))
+	q := s.query(batch)
+	snap, err := tx.Snapshot(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -214,8 +215,11 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 	if err := s.checkHead(snap.Head, read); err != nil {
 		return nil, err
 	}
-	st := registry.NewState()
-	st.Load(snap.Registry...)
+	if err := s.reg.catchUp(ctx, snap.Head.Size); err != nil {
+		return nil, err
+	}
+	st := s.reg.subset(q.Signers, q.KIDs)
+	drift := tableDrift(st, snap.Registry)
 	b := &Batch{}
 	next, prev, now := snap.Head.Size, snap.Head.Hash, Time(s.now())
 	used := map[string]*Record{}
@@ -227,12 +231,18 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 			res[i] = resubmission(ex, &p.rec)
 			continue
 		}
-		rec := p.rec
-		rec.Index, rec.IntegratedTime, rec.PrevHash = next, now, prev
-		if err := p.op.apply(st, &rec, b); err != nil {
+		if err := drift[p.event.Signer]; err != nil {
 			res[i] = result{err: err}
 			continue
 		}
+		rec := p.rec
+		rec.Index, rec.IntegratedTime, rec.PrevHash = next, now, prev
+		ch, err := apply(st, p.event, &rec)
+		if err != nil {
+			res[i] = result{err: err}
+			continue
+		}
+		b.add(ch)
 		rec.Hash = RecordHash(&rec)
 		sh, err := tlog.StoredHashesForRecordHash(next, LeafHash(rec.Hash), read)
 		if err != nil {
@@ -265,7 +275,7 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 	if err := tx.Write(ctx, b); err != nil {
 		return nil, err
 	}
-	return &committedTree{size: next, root: root, checkpoint: note, hashes: hashes}, nil
+	return &committedTree{size: next, root: root, checkpoint: note, hashes: hashes, from: snap.Head.Size, reg: st}, nil
 }
 
 // checkHead refuses to extend a tree that is not the one the last
@@ -305,10 +315,14 @@ func (s *sequencer) query(batch []*pending) SnapshotQuery {
 		if p.rec.Nonce != "" {
 			q.Nonces = append(q.Nonces, p.rec.Nonce)
 		}
-		kids.add(&q.KIDs, p.rec.KID)
-		signers.add(&q.Signers, p.rec.Signer)
-		if n, ok := p.op.(interface{ newKID() string }); ok {
-			kids.add(&q.KIDs, n.newKID())
+		e := p.event
+		kids.add(&q.KIDs, e.KID)
+		signers.add(&q.Signers, e.Signer)
+		if e.NewKey != nil {
+			kids.add(&q.KIDs, e.NewKey.Thumbprint())
+		}
+		if e.Revoke != nil {
+			kids.add(&q.KIDs, e.Revoke.KID)
 		}
 	}
 	return q

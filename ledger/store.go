@@ -21,13 +21,15 @@ type StoredHash struct {
 	Hash  tlog.Hash
 }
 
-// Query selects records for [Store.Records]. An empty Signer or Kind does
-// not filter.
+// Query selects records for [Store.Records]. An empty Signer or Kind, or
+// a false KeyEvents, does not filter.
 type Query struct {
 	Signer string
 	Kind   Kind
-	After  int64 // only records with index > After; -1 for all
-	Limit  int   // at most this many; must be > 0
+	// KeyEvents selects only key records: every kind but entry.
+	KeyEvents bool
+	After     int64 // only records with index > After; -1 for all
+	Limit     int   // at most this many; must be > 0
 }
 
 // Store is the persistent state of one log.

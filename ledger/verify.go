@@ -2,11 +2,10 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
-	"github.com/signet-ledger/signet/keys"
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -71,7 +70,7 @@ func (l *Log) Verify(ctx context.Context, i int64) (*Verification, error) {
 	v.Record, v.Signer, v.KID = rec, rec.Signer, rec.KID
 	v.Checks.RecordHash = v.checkHash(rec, i)
 	v.Checks.ChainLink = v.checkLinks(rec, near, head)
-	if v.Checks.Signature, err = l.checkSignature(ctx, v, rec); err != nil {
+	if v.Checks.Signature, err = l.checkSignature(ctx, v, rec, head); err != nil {
 		return nil, err
 	}
 	if v.Checks.Inclusion, err = l.checkInclusion(ctx, v, rec, head); err != nil {
@@ -134,151 +133,92 @@ func (v *Verification) neighbour(near map[int64]*Record, i int64) *Record {
 	return r
 }
 
-func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record) (bool, error) {
-	if rec.Kind == KindKeyRevoked && rec.Signature == "" && rec.KID == "" && rec.Protected == "" {
+// checkSignature applies the log's rules to rec as it stands ([signet.DecodeRecord],
+// [signet.Event.SigningKey], [signet.Event.Verify]) with the registry the
+// log's key records make, and reports the key's history. The store's
+// registry tables are compared with it, not trusted.
+func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record, head Head) (bool, error) {
+	e, err := signet.DecodeRecord(rec)
+	if err != nil {
+		v.problem("%v", err)
+		return false, nil
+	}
+	if e.Operator() {
 		v.KeyStatus = StatusOperator
 		return true, nil
 	}
-	j, err := rec.JWS()
-	if err != nil {
-		v.problem("the stored JWS does not parse: %v", err)
-		return false, nil
-	}
-	pub, ok, err := l.keyAt(ctx, v, rec, j)
-	if err != nil || !ok {
-		return false, err
-	}
-	if err := j.Verify(pub); err != nil {
-		v.problem("the signature does not verify with key %s", rec.KID)
-		return false, nil
-	}
-	return true, nil
-}
-
-// keyAt finds the public key that the log says rec.KID held at rec.Index:
-// the key carried by the record that added it, not the registry's copy.
-func (l *Log) keyAt(ctx context.Context, v *Verification, rec *Record, j *keys.JWS) (keys.PublicKey, bool, error) {
-	k, err := l.store.Key(ctx, rec.KID)
-	if errors.Is(err, ErrNotFound) {
-		v.problem("no registered key has kid %q", rec.KID)
-		return keys.PublicKey{}, false, nil
-	}
+	k, ok, err := l.reg.key(ctx, rec.KID, head.Size)
 	if errors.Is(err, ErrCorrupt) {
-		v.problem("the registry's copy of key %s is damaged", rec.KID)
-		return keys.PublicKey{}, false, nil
+		v.problem("the log's key records cannot be replayed: %v", err)
+		return false, nil
 	}
-	if err != nil {
-		return keys.PublicKey{}, false, err
-	}
-	if ok, err := l.revocationFromLog(ctx, v, &k); err != nil || !ok {
-		return keys.PublicKey{}, false, err
-	}
-	v.KeyStatus = k.Status()
-	if r := k.Revocation; r != nil {
-		v.RevokedAt = &r.At
-		v.Suspect = k.Suspect(rec.Index)
-		if v.Suspect {
-			v.problem("key %s was declared compromised from log index %d", k.KID, *r.CompromisedSince)
-		}
-	}
-	if k.Signer != rec.Signer {
-		v.problem("key %s belongs to signer %q, not %q", k.KID, k.Signer, rec.Signer)
-		return keys.PublicKey{}, false, nil
-	}
-	if !k.ActiveAt(rec.Index) {
-		v.problem("key %s was not active at index %d", k.KID, rec.Index)
-		return keys.PublicKey{}, false, nil
-	}
-	if rec.Kind != KindRegistered && j.Header.Kid != rec.KID {
-		v.problem("the JWS's protected kid is not the record's kid")
-		return keys.PublicKey{}, false, nil
-	}
-	src := rec
-	if k.AddedAt != rec.Index {
-		if src, err = l.store.Record(ctx, k.AddedAt); errors.Is(err, ErrNotFound) {
-			v.problem("the record that added key %s (index %d) is missing", k.KID, k.AddedAt)
-			return keys.PublicKey{}, false, nil
-		} else if err != nil {
-			return keys.PublicKey{}, false, err
-		}
-	}
-	pub, err := addedKey(src)
-	if err != nil || pub.Thumbprint() != rec.KID || RecordHash(src) != src.Hash {
-		v.problem("the log record %d that added key %s does not carry that key intact", k.AddedAt, k.KID)
-		return keys.PublicKey{}, false, nil
-	}
-	return pub, true, nil
-}
-
-// revocationFromLog replaces k's revocation, as the registry table holds
-// it, with the one the log's records say; a disagreement is a problem.
-func (l *Log) revocationFromLog(ctx context.Context, v *Verification, k *registry.Key) (bool, error) {
-	recs, err := l.store.Records(ctx, Query{Signer: k.Signer, Kind: KindKeyRevoked, After: k.AddedAt, Limit: 1000})
 	if err != nil {
 		return false, err
 	}
-	var fromLog *registry.Revocation
-	for _, r := range recs {
-		if kid, rev, ok := revocation(r); ok && kid == k.KID {
-			fromLog = &rev
-			break
+	if ok {
+		v.KeyStatus = k.Status()
+		if r := k.Revocation; r != nil {
+			v.RevokedAt = &r.At
+			v.Suspect = k.Suspect(rec.Index)
+			if v.Suspect {
+				v.problem("key %s was declared compromised from log index %d", k.KID, *r.CompromisedSince)
+			}
+		}
+		if ok, err := l.compareTable(ctx, v, k); err != nil || !ok {
+			return false, err
+		}
+		if ok, err := l.checkAddedBy(ctx, v, k); err != nil || !ok {
+			return false, err
 		}
 	}
-	table := k.Revocation
-	if (fromLog == nil) != (table == nil) || fromLog != nil && fromLog.At != table.At {
-		v.problem("the registry's record of key %s's revocation disagrees with the log's key records", k.KID)
+	l.reg.mu.RLock()
+	pub, err := e.SigningKey(l.reg.st, rec.Index)
+	l.reg.mu.RUnlock()
+	if err == nil {
+		err = e.Verify(pub)
+	}
+	if err != nil {
+		v.problem("%v", err)
 		return false, nil
 	}
-	k.Revocation = fromLog
 	return true, nil
 }
 
-// revocation returns the kid a signer.key_revoked record revokes and how.
-func revocation(r *Record) (string, registry.Revocation, bool) {
-	var o revokeOp
-	if r.Signature == "" {
-		p, err := r.PayloadJSON()
-		var op OperatorRevocation
-		if err != nil || json.Unmarshal(p, &op) != nil {
-			return "", registry.Revocation{}, false
-		}
-		o = revokeOp{kid: op.KID, reason: op.Reason, compromisedSince: op.CompromisedSince}
-	} else {
-		j, err := r.JWS()
-		if err != nil {
-			return "", registry.Revocation{}, false
-		}
-		op, _, err := recordOp(r, j)
-		ro, ok := op.(revokeOp)
-		if err != nil || !ok {
-			return "", registry.Revocation{}, false
-		}
-		o = ro
+// compareTable reports a store registry row of key k that disagrees with
+// the log's key records.
+func (l *Log) compareTable(ctx context.Context, v *Verification, k registry.Key) (bool, error) {
+	t, err := l.store.Key(ctx, k.KID)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) {
+		v.problem("the registry tables have no intact row for key %s, which log record %d added: they disagree with the log", k.KID, k.AddedAt)
+		return false, nil
 	}
-	by := r.KID
-	if by == "" {
-		by = registry.Operator
+	if err != nil {
+		return false, err
 	}
-	return o.kid, registry.Revocation{At: r.Index, Time: r.IntegratedTime, By: by, Reason: o.reason, CompromisedSince: o.compromisedSince}, true
+	if d := keysDrift([]registry.Key{k}, []registry.Key{t}); d != "" {
+		v.problem("the registry tables' row of key %s disagrees with the log's key records: %s", k.KID, d)
+		return false, nil
+	}
+	return true, nil
 }
 
-// addedKey returns the key a signer.registered or signer.key_added record adds.
-func addedKey(rec *Record) (keys.PublicKey, error) {
-	j, err := rec.JWS()
+// checkAddedBy reads the record that added key k again: the registry was
+// replayed from it earlier, and it must still carry the key intact.
+func (l *Log) checkAddedBy(ctx context.Context, v *Verification, k registry.Key) (bool, error) {
+	src, err := l.store.Record(ctx, k.AddedAt)
+	if errors.Is(err, ErrNotFound) {
+		v.problem("the record that added key %s (index %d) is missing", k.KID, k.AddedAt)
+		return false, nil
+	}
 	if err != nil {
-		return keys.PublicKey{}, err
+		return false, err
 	}
-	o, _, err := recordOp(rec, j)
-	if err != nil {
-		return keys.PublicKey{}, err
+	e, err := signet.DecodeRecord(src)
+	if err != nil || e.NewKey == nil || *e.NewKey != k.PublicKey || RecordHash(src) != src.Hash {
+		v.problem("the log record %d that added key %s does not carry that key intact", k.AddedAt, k.KID)
+		return false, nil
 	}
-	switch o := o.(type) {
-	case registerOp:
-		return o.pub, nil
-	case addKeyOp:
-		return o.pub, nil
-	}
-	return keys.PublicKey{}, fmt.Errorf("ledger: record %d adds no key", rec.Index)
+	return true, nil
 }
 
 func (l *Log) checkInclusion(ctx context.Context, v *Verification, rec *Record, head Head) (bool, error) {

@@ -93,6 +93,9 @@ func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, 
 		args = append(args, string(q.Kind))
 		where = append(where, fmt.Sprintf("kind = $%d", len(args)))
 	}
+	if q.KeyEvents {
+		where = append(where, "kind <> 'entry'") // records_key_events
+	}
 	args = append(args, q.Limit)
 	sql := fmt.Sprintf(`SELECT %s FROM records WHERE %s ORDER BY idx LIMIT $%d`,
 		recordCols, strings.Join(where, " AND "), len(args))

@@ -17,6 +17,12 @@
 //     it until the record that revoked it.
 //   - A signer acts only on its own keys, and keeps at least one active key
 //     unless the operator revokes it.
+//   - A revocation may say from which log index the key's records are
+//     suspect (compromised_since), at most the revocation's own index. The
+//     key itself (self-revocation) and the operator may set it as far back
+//     as 0; another key of the signer no earlier than the index at which
+//     that other key was added, so a stolen newer key cannot disown the
+//     history signed before it existed.
 package registry
 
 import (
@@ -80,7 +86,19 @@ func (k Key) Status() Status {
 // or before i and not revoked before i. The revocation record itself may be
 // signed by the key it revokes, as [State.Signing] allows.
 func (k Key) ActiveAt(i int64) bool {
-	return k.AddedAt <= i && (k.Revocation == nil || i <= k.Revocation.At)
+	var revokedAt *int64
+	if k.Revocation != nil {
+		revokedAt = &k.Revocation.At
+	}
+	return ActiveAt(k.AddedAt, revokedAt, i)
+}
+
+// ActiveAt reports whether a key added at log index addedAt and revoked
+// at revokedAt (nil if never) could sign the record at index i: added at
+// or before i and not revoked before i. The revocation record itself
+// (i == *revokedAt) may be signed by the key it revokes.
+func ActiveAt(addedAt int64, revokedAt *int64, i int64) bool {
+	return addedAt <= i && (revokedAt == nil || i <= *revokedAt)
 }
 
 // Suspect reports whether a record at index i signed by k falls at or after

@@ -161,8 +161,13 @@ func (s *State) Revoke(signer, kid string, r Revocation) (Key, error) {
 		return Key{}, fmt.Errorf("%w: compromised_since %d is not between 0 and %d", ErrInvalidRevocation, *cs, r.At)
 	}
 	if r.By != Operator {
-		if _, err := s.signing(signer, r.By, r.At); err != nil {
+		by, err := s.signing(signer, r.By, r.At)
+		if err != nil {
 			return Key{}, err
+		}
+		if cs := r.CompromisedSince; cs != nil && r.By != kid && *cs < by.AddedAt {
+			return Key{}, fmt.Errorf("%w: key %s was added at log index %d and may not declare key %s compromised from %d, before it existed",
+				ErrInvalidRevocation, r.By, by.AddedAt, kid, *cs)
 		}
 		if s.activeKeys(signer) < 2 {
 			return Key{}, fmt.Errorf("%w: %q has no other active key", ErrLastKey, signer)

@@ -106,7 +106,7 @@ func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, 
 	if q.Kind != "" {
 		where, args = append(where, "r.kind = ?"), append(args, string(q.Kind))
 	}
-	if q.Kind != "" && q.Kind != ledger.KindEntry {
+	if q.KeyEvents || q.Kind != "" && q.Kind != ledger.KindEntry {
 		where = append(where, "r.kind <> 'entry'") // lets SQLite use records_key_events
 	}
 	args = append(args, q.Limit)

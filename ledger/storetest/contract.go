@@ -109,8 +109,9 @@ func newFixture(t *testing.T, b Backend) *fixture {
 	f.aliceEntry = 2
 	compare(t, f.s, m)
 	// A key change; a revocation by the signer's other key, declaring the
-	// old key compromised from record 4; the operator revoking bob's last key.
-	since := int64(4)
+	// old key compromised from record 5, where that other key was added
+	// (it may not reach further back); the operator revoking bob's last key.
+	since := int64(5)
 	write(t, f.s, m, m.next(w.addKey("alice", f.a1, f.a2), w.entry("alice", f.a2, "four"),
 		w.revoke("alice", kid(f.a1), &f.a2, "lost", &since), w.register("carol", f.c1),
 		w.revoke("bob", kid(f.b1), nil, "left", nil)))

@@ -1,4 +1,4 @@
-package ledger
+package signet
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 // ErrBadCheckpoint means a checkpoint is not a checkpoint signed by the
 // key it was checked with: a bad or missing signature, another log's key,
 // another origin, or a body that is not a checkpoint.
-var ErrBadCheckpoint = errors.New("ledger: bad checkpoint")
+var ErrBadCheckpoint = errors.New("signet: bad checkpoint")
 
 // OpenCheckpointKey is [OpenCheckpoint] with the log's key given as a
 // signed-note verifier key ("<name>+<hash>+<base64 key>", as served at

@@ -1,4 +1,4 @@
-package ledger
+package signet
 
 import (
 	"crypto/ed25519"
@@ -37,10 +37,10 @@ func SignCheckpoint(s note.Signer, origin string, size int64, root tlog.Hash) ([
 func OpenCheckpoint(msg []byte, origin string, v note.Verifier) (*Checkpoint, error) {
 	c, _, _, err := log.ParseCheckpoint(msg, origin, v)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: checkpoint: %w", err)
+		return nil, fmt.Errorf("signet: checkpoint: %w", err)
 	}
 	if len(c.Hash) != tlog.HashSize || c.Size > 1<<62 {
-		return nil, fmt.Errorf("ledger: checkpoint: bad root hash or size")
+		return nil, fmt.Errorf("signet: checkpoint: bad root hash or size")
 	}
 	cp := &Checkpoint{Origin: c.Origin, Size: int64(c.Size), Note: msg}
 	copy(cp.Root[:], c.Hash)
@@ -52,11 +52,11 @@ func OpenCheckpoint(msg []byte, origin string, v note.Verifier) (*Checkpoint, er
 func VerifierKey(skey string) (string, error) {
 	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
-		return "", errors.New("ledger: not a signed-note private key")
+		return "", errors.New("signet: not a signed-note private key")
 	}
 	b, err := base64.StdEncoding.DecodeString(parts[4])
 	if err != nil || len(b) != 1+ed25519.SeedSize || b[0] != 1 {
-		return "", errors.New("ledger: not an Ed25519 signed-note private key")
+		return "", errors.New("signet: not an Ed25519 signed-note private key")
 	}
 	pub := ed25519.NewKeyFromSeed(b[1:]).Public().(ed25519.PublicKey)
 	return note.NewEd25519VerifierKey(parts[2], pub)

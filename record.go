@@ -1,10 +1,12 @@
-package ledger
+package signet
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/signet-ledger/signet/keys"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -31,11 +33,11 @@ func (h *Hash) UnmarshalText(b []byte) error {
 func ParseHash(s string) (Hash, error) {
 	var h Hash
 	if len(s) != 64 {
-		return h, fmt.Errorf("ledger: hash must be 64 hex digits, got %d characters", len(s))
+		return h, fmt.Errorf("signet: hash must be 64 hex digits, got %d characters", len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return h, fmt.Errorf("ledger: hash must be lower-case hex")
+			return h, fmt.Errorf("signet: hash must be lower-case hex")
 		}
 	}
 	hex.Decode(h[:], []byte(s))
@@ -125,3 +127,22 @@ func LeafHash(h Hash) tlog.Hash { return tlog.RecordHash(h[:]) }
 
 // Time truncates t to the precision the log keeps: UTC microseconds.
 func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// JWS returns the record's JWS, parsed from its stored parts under the
+// JWS rules. Operator records have none: the error says so.
+func (r *Record) JWS() (*keys.JWS, error) {
+	if r.Signature == "" {
+		return nil, fmt.Errorf("signet: record %d was made by the operator and has no JWS", r.Index)
+	}
+	j, err := keys.ParseCompact([]byte(r.Protected + "." + r.Payload + "." + r.Signature))
+	if err == nil && (j.Protected != r.Protected || j.Payload != r.Payload || j.Signature != r.Signature) {
+		err = fmt.Errorf("%w: the JWS parts are not canonical", keys.ErrMalformed)
+	}
+	return j, err
+}
+
+// PayloadJSON returns the record's payload: the JSON the JWS signed, or
+// for an operator record the JSON the server wrote.
+func (r *Record) PayloadJSON() ([]byte, error) {
+	return base64.RawURLEncoding.Strict().DecodeString(r.Payload)
+}

@@ -1,0 +1,143 @@
+package signet
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"github.com/signet-ledger/signet/registry"
+)
+
+// Replay is the state of a log read from index 0 by a verifier: the
+// registry its key records made, the last record's index and hash, and
+// the nonces used. Its [Replay.Next] applies to each record in turn every
+// rule a record must keep (R4 to R6, R2, R8 to R22): what the server
+// checked at admission and sequencing, and what an import or audit checks
+// again.
+//
+// A Replay holds the registry and 24 bytes per nonce; nothing else grows
+// with the log. Next is not safe for concurrent use; [Replay.UseNonce] is.
+type Replay struct {
+	Registry *registry.State
+	next     int64
+	prev     Hash
+
+	mu     sync.Mutex
+	nonces map[[16]byte]int64
+}
+
+// NewReplay returns the state of an empty log.
+func NewReplay() *Replay {
+	return &Replay{Registry: registry.NewState(), nonces: map[[16]byte]int64{}}
+}
+
+// Size returns the number of records accepted so far.
+func (r *Replay) Size() int64 { return r.next }
+
+// Next checks rec as the log's next record and applies it. It returns the
+// registry change, or the first broken rule as a [*RuleError], in which
+// case the state is unchanged and rec is not counted.
+func (r *Replay) Next(rec *Record) (Change, error) {
+	if err := r.link(rec); err != nil {
+		return Change{}, err
+	}
+	ch, err := check(r.Registry, rec, func(nonce string) error {
+		if other, ok := r.UseNonce(nonce, rec.Index); !ok {
+			return nonceReused(rec.Index, other)
+		}
+		return nil
+	})
+	if err != nil {
+		return Change{}, err
+	}
+	r.advance(rec)
+	return ch, nil
+}
+
+// NextDeferred is [Replay.Next] with an entry's stateless rules,
+// signature and nonce split off as verify (see [CheckDeferred]), which
+// records the nonce with [Replay.UseNonce] and may run on any goroutine.
+// The records are counted at once.
+func (r *Replay) NextDeferred(rec *Record) (verify func() error, ch Change, err error) {
+	if err := r.link(rec); err != nil {
+		return nil, Change{}, err
+	}
+	if rec.Kind != KindEntry || rec.Signature == "" {
+		ch, err := r.Next(rec)
+		return nil, ch, err
+	}
+	check, _, err := CheckDeferred(r.Registry, rec)
+	if err != nil {
+		return nil, Change{}, err
+	}
+	r.advance(rec)
+	index := rec.Index
+	return func() error {
+		nonce, err := check()
+		if err != nil {
+			return err
+		}
+		if other, ok := r.UseNonce(nonce, index); !ok {
+			return nonceReused(max(index, other), min(index, other))
+		}
+		return nil
+	}, Change{}, nil
+}
+
+// link applies R4, R5 and R6: rec is the next index, links to its
+// predecessor, and its hash is [RecordHash] of its fields.
+func (r *Replay) link(rec *Record) error {
+	switch {
+	case rec.Index != r.next:
+		return broke(RuleIndex, ErrMalformed, "expected record %d, found record %d: a record is missing, repeated or out of place", r.next, rec.Index)
+	case rec.PrevHash != r.prev:
+		return broke(RuleChain, ErrMalformed, "prev_hash %s is not the hash of record %d, %s", rec.PrevHash, r.next-1, r.prev)
+	}
+	if h := RecordHash(rec); h != rec.Hash {
+		return broke(RuleHash, ErrMalformed, "the hash of the record's fields is %s, not the stated %s", h, rec.Hash)
+	}
+	return nil
+}
+
+func (r *Replay) advance(rec *Record) { r.next, r.prev = rec.Index+1, rec.Hash }
+
+// UseNonce records that the record at index carries nonce (R22). It
+// reports false, with the index of the other record, if another record
+// carries it too; the smaller index is kept, so the answer does not depend
+// on the order of the calls.
+func (r *Replay) UseNonce(nonce string, index int64) (other int64, ok bool) {
+	k := nonceKey(nonce)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if o, seen := r.nonces[k]; seen && o != index {
+		if index < o {
+			r.nonces[k] = index
+		}
+		return o, false
+	}
+	r.nonces[k] = index
+	return 0, true
+}
+
+// nonceKey is the first 16 bytes of the nonce's SHA-256: enough to tell
+// nonces apart, in fewer bytes than the nonce.
+func nonceKey(nonce string) [16]byte {
+	h := sha256.Sum256([]byte(nonce))
+	return [16]byte(h[:16])
+}
+
+// nonceReused is the R22 error of record index, whose nonce record other
+// carries too.
+func nonceReused(index, other int64) error {
+	return &IndexedError{Index: index, Err: broke(RuleNonceUnique, ErrBadNonce, "the nonce was already used by log record %d", other)}
+}
+
+// IndexedError is a rule error that belongs to another record than the
+// one being checked: a reused nonce found while verifying the earlier of
+// its two records belongs to the later.
+type IndexedError struct {
+	Index int64
+	Err   error
+}
+
+func (e *IndexedError) Error() string { return e.Err.Error() }
+func (e *IndexedError) Unwrap() error { return e.Err }
