@@ -3,6 +3,7 @@ module github.com/signet-ledger/signet
 go 1.26.8
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/go-json-experiment/json v1.27.2
