@@ -61,3 +61,28 @@ func BenchmarkSign(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseCompact parses the same JWS in the compact serialization.
+func BenchmarkParseCompact(b *testing.B) {
+	_, j := benchEntry(b)
+	body := j.Compact()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := keys.ParseCompact(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseJWK parses the jwk of a registration request.
+func BenchmarkParseJWK(b *testing.B) {
+	k, _ := benchEntry(b)
+	data := []byte(`{"kty":"OKP","crv":"Ed25519","x":"` + k.Public().JWK().X + `"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := keys.ParseJWK(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,16 +8,28 @@
 //
 // # Public keys
 //
-// A public key is a JWK (RFC 7517, RFC 8037) that is one JSON object, with
-// no duplicate member names at any depth, of the form
+// Every JSON text this package reads (a JWK, a protected header, a
+// flattened JWS) is read exactly once, by internal/strictjson: it must be
+// one JSON object that is valid UTF-8, has no duplicate member names at any
+// depth (compared after unescaping), no lone surrogate escapes, nesting at
+// most 64 deep, no numbers beyond the range of a float64 and nothing after
+// it. Member names match exactly, case included: "KID" is not kid, and
+// "ALG" is just another member that does not override alg. Breaking any of
+// these is [ErrMalformed].
+//
+// A public key is a JWK (RFC 7517, RFC 8037) of the form
 //
 //	{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
 //
 // where x is the canonical unpadded base64url encoding (RFC 4648, Section
-// 5, no "=", no line breaks, zero trailing bits) of exactly 32 bytes. Other
-// members such as kid, alg and use are ignored. Private members (d, and the
-// secret members of other key types: p, q, dp, dq, qi, oth, k, priv) are
-// refused: a public key that carries a secret is a leak, not a key.
+// 5, no "=", no line breaks, zero trailing bits) of exactly 32 bytes. The
+// members kid, alg, use and x5u are ignored but must be strings if present
+// ([ErrMalformed]); other unknown members are ignored. Refused as
+// [ErrBadKey]: private members (d, and the secret members of other key
+// types: p, q, dp, dq, qi, oth, k, priv), since a public key that carries a
+// secret is a leak, not a key; the public members of other key types (y,
+// n, e, pub); and certificate members (x5c, x5t, x5t#S256), since Signet
+// names keys by thumbprint, never by certificate.
 //
 // The 32 bytes must be the canonical encoding of a point on the curve that
 // does not have small order. Under a small-order key anyone can forge
@@ -44,30 +56,32 @@
 // 64 bytes. The parts are kept as received; the signature is verified over
 // exactly those bytes.
 //
-// The protected header is one JSON object without duplicate member names:
+// The protected header is one strict JSON object, as above:
 //
 //   - alg is "EdDSA" (RFC 8037) or "Ed25519" (RFC 9864). Anything else,
 //     including a missing alg, "none", and HMAC, RSA or ECDSA algorithms,
 //     is [ErrBadAlgorithm].
 //   - crit is refused: this package understands no extensions. So is b64
 //     (RFC 7797), which would make the payload mean something other than
-//     its base64url decoding.
-//   - jwk, if present, is the signer's public key and must satisfy
-//     [ParseJWK]. kid, if present, must be a string. A header may not have
-//     both.
+//     its base64url decoding, and x5c: Signet takes no certificate chains.
+//   - jwk, if present, is the signer's public key, a JSON object that must
+//     satisfy [ParseJWK]; it is decoded in the same pass as the header.
+//     kid, if present, must be a string. A header may not have both.
 //   - nonce and url must be strings if present; typ and cty are ignored if
 //     they are strings. Other members are ignored.
 //
-// When an object passes these checks, parsing also runs go-jose's parser
-// over it, with the allow-list {"EdDSA", "Ed25519"}, as a second opinion:
-// the object is accepted only if both parsers accept it, and a refusal by
-// go-jose alone is [ErrMalformed]. (It refuses, for instance, an embedded
-// jwk whose kid is not a string, an x5c that is not a certificate chain,
-// and numbers beyond float64.) This package's checks run first so that they
-// decide which error a bad input gets. go-jose v4 has no constant or
-// verifier for "Ed25519" but compares alg with the allow-list as a plain
-// string, so the gate works for both names; signatures are always verified
-// here, with crypto/ed25519, never by go-jose.
+// # go-jose as the oracle
+//
+// These rules are written so that every JWS this package accepts, go-jose
+// v4 accepts too, given the allow-list {"EdDSA", "Ed25519"}, with the same
+// header, payload and signature. This package does not import go-jose:
+// its tests hold it against go-jose, over the test tables and by
+// differential fuzzing (FuzzGoJOSEHeader, FuzzGoJOSEFlattened), and any
+// JWS that go-jose refuses and this package accepts is a bug here. The
+// rules above that exist because go-jose would refuse otherwise are the
+// string-typed JWK members, the refused x5c, x5t, x5t#S256, y, n, e and pub
+// members, and the float64 range of numbers. Signatures are always
+// verified here, with crypto/ed25519.
 //
 // [PrivateKey.Sign] writes the protected header with its members in the
 // order alg, kid, jwk, nonce, url, omitting empty ones and adding no

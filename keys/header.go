@@ -1,79 +1,99 @@
 package keys
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
+
+// rawHeader is a protected header as decoded, member by member. Members
+// it does not name are ignored.
+type rawHeader struct {
+	Alg   member    `json:"alg"`
+	Kid   member    `json:"kid"`
+	JWK   headerJWK `json:"jwk"`
+	Nonce member    `json:"nonce"`
+	URL   member    `json:"url"`
+	Typ   member    `json:"typ"`
+	Cty   member    `json:"cty"`
+	Crit  member    `json:"crit"`
+	B64   member    `json:"b64"`
+	X5c   member    `json:"x5c"`
+}
+
+// headerJWK is the jwk member of a header, decoded in the same pass as the
+// header when it is an object.
+type headerJWK struct {
+	present bool
+	object  bool
+	jwk     rawJWK
+}
+
+// UnmarshalJSONFrom records the member and decodes it if it is an object.
+func (h *headerJWK) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	h.present = true
+	if d.PeekKind() != '{' {
+		return d.SkipValue()
+	}
+	h.object = true
+	return json.UnmarshalDecode(d, &h.jwk)
+}
 
 // parseHeader parses the decoded protected header; see the package
 // documentation for the rules.
 func parseHeader(data []byte) (Header, error) {
-	m, err := parseObject(data)
-	if err != nil {
+	var r rawHeader
+	if err := decodeObject(data, &r, false); err != nil {
 		return Header{}, err
 	}
-	alg, ok := jsonString(m["alg"])
+	alg, ok := r.Alg.str()
 	if !ok || !allowedAlg(alg) {
 		return Header{}, fmt.Errorf("%w: alg must be \"EdDSA\" or \"Ed25519\"", ErrBadAlgorithm)
 	}
-	for _, name := range []string{"crit", "b64"} {
-		if _, ok := m[name]; ok {
-			return Header{}, fmt.Errorf("%w: protected header has a %s member", ErrMalformed, name)
+	for _, m := range []struct {
+		name string
+		m    member
+	}{{"crit", r.Crit}, {"b64", r.B64}, {"x5c", r.X5c}} {
+		if m.m.present {
+			return Header{}, fmt.Errorf("%w: protected header has a %s member", ErrMalformed, m.name)
 		}
 	}
 	h := Header{Alg: alg}
-	if h.Kid, err = optionalString(m, "kid"); err != nil {
-		return Header{}, err
+	for _, m := range []struct {
+		name string
+		m    member
+		dst  *string
+	}{{"kid", r.Kid, &h.Kid}, {"nonce", r.Nonce, &h.Nonce}, {"url", r.URL, &h.URL}, {"typ", r.Typ, nil}, {"cty", r.Cty, nil}} {
+		if !m.m.present {
+			continue
+		}
+		if !m.m.isString {
+			return Header{}, fmt.Errorf("%w: protected header %s is not a string", ErrMalformed, m.name)
+		}
+		if m.dst != nil {
+			*m.dst = m.m.s
+		}
 	}
-	if h.Nonce, err = optionalString(m, "nonce"); err != nil {
-		return Header{}, err
-	}
-	if h.URL, err = optionalString(m, "url"); err != nil {
-		return Header{}, err
-	}
-	if err := ignoredStrings(m, "typ", "cty"); err != nil {
-		return Header{}, err
-	}
-	if h.JWK, err = headerJWK(m); err != nil {
+	var err error
+	if h.JWK, err = r.headerKey(); err != nil {
 		return Header{}, err
 	}
 	return h, nil
 }
 
-// optionalString returns member name of m, which must be a string if present.
-func optionalString(m map[string]json.RawMessage, name string) (string, error) {
-	raw, ok := m[name]
-	if !ok {
-		return "", nil
-	}
-	s, ok := jsonString(raw)
-	if !ok {
-		return "", fmt.Errorf("%w: protected header %s is not a string", ErrMalformed, name)
-	}
-	return s, nil
-}
-
-// ignoredStrings checks that the named members, if present, are strings.
-func ignoredStrings(m map[string]json.RawMessage, names ...string) error {
-	for _, name := range names {
-		if _, err := optionalString(m, name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// headerJWK parses the jwk member, if any. A header may name its key one
+// headerKey checks the jwk member, if any. A header may name its key one
 // way only, so jwk and kid together are refused.
-func headerJWK(m map[string]json.RawMessage) (*PublicKey, error) {
-	raw, ok := m["jwk"]
-	if !ok {
+func (r *rawHeader) headerKey() (*PublicKey, error) {
+	switch {
+	case !r.JWK.present:
 		return nil, nil
-	}
-	if _, hasKid := m["kid"]; hasKid {
+	case r.Kid.present:
 		return nil, fmt.Errorf("%w: protected header has both kid and jwk", ErrMalformed)
+	case !r.JWK.object:
+		return nil, fmt.Errorf("%w: protected header jwk is not a JSON object", ErrMalformed)
 	}
-	k, err := ParseJWK(raw)
+	k, err := r.JWK.jwk.public()
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package keys
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 )
 
@@ -23,41 +22,111 @@ type JWK struct {
 	X   string `json:"x"`
 }
 
-// privateMembers are the JWK members that carry secret key material in any
-// key type (RFC 7518, Section 6; RFC 8037, Section 2). A public JWK holding
-// one of them is refused: someone is leaking a secret.
-var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"}
+// rawJWK is a JWK object as decoded, member by member. A public JWK holding
+// a private member is refused: someone is leaking a secret. The other
+// members refused are the ones go-jose, the differential oracle of this
+// package's tests, would read and might refuse.
+type rawJWK struct {
+	Kty member `json:"kty"`
+	Crv member `json:"crv"`
+	X   member `json:"x"`
+	D   member `json:"d"`
 
-// ParseJWK parses a public Ed25519 JWK. data must be one JSON object without
-// duplicate member names, with kty "OKP", crv "Ed25519" and x the canonical
-// unpadded base64url encoding of an acceptable 32-byte public key (see the
-// package documentation). A JWK carrying private members such as d is
-// refused. Other members (kid, alg, use, ...) are allowed and ignored.
-//
-// JSON-level problems are [ErrMalformed]; everything about the members is
-// [ErrBadKey].
-func ParseJWK(data []byte) (PublicKey, error) {
-	m, err := parseObject(data)
-	if err != nil {
-		return PublicKey{}, err
-	}
-	for _, name := range privateMembers {
-		if _, ok := m[name]; ok {
-			return PublicKey{}, fmt.Errorf("%w: public JWK contains the private member %q", ErrBadKey, name)
-		}
-	}
-	return parseOKP(m)
+	// Secret members of other key types (RFC 7518, Section 6; RFC 8037,
+	// Section 2).
+	P    member `json:"p"`
+	Q    member `json:"q"`
+	DP   member `json:"dp"`
+	DQ   member `json:"dq"`
+	QI   member `json:"qi"`
+	Oth  member `json:"oth"`
+	K    member `json:"k"`
+	Priv member `json:"priv"`
+
+	// Public members of other key types.
+	Y   member `json:"y"`
+	N   member `json:"n"`
+	E   member `json:"e"`
+	Pub member `json:"pub"`
+
+	// Certificate members.
+	X5c       member `json:"x5c"`
+	X5t       member `json:"x5t"`
+	X5tSHA256 member `json:"x5t#S256"`
+
+	// Descriptive members, ignored if they are strings.
+	Kid member `json:"kid"`
+	Alg member `json:"alg"`
+	Use member `json:"use"`
+	X5u member `json:"x5u"`
 }
 
-// parseOKP checks kty, crv and x of a decoded JWK object.
-func parseOKP(m map[string]json.RawMessage) (PublicKey, error) {
-	if kty, ok := jsonString(m["kty"]); !ok || kty != "OKP" {
+// ParseJWK parses a public Ed25519 JWK. data must be one strict JSON object
+// (internal/strictjson: no duplicate member names, exact-case names, ...),
+// with kty "OKP", crv "Ed25519" and x the canonical unpadded base64url
+// encoding of an acceptable 32-byte public key (see the package
+// documentation). A JWK carrying private members such as d is refused, as
+// is one carrying the members of other key types (y, n, e, pub) or
+// certificates (x5c, x5t, x5t#S256). kid, alg, use and x5u must be strings
+// if present, and are ignored; other members are ignored.
+//
+// JSON-level problems, including a descriptive member that is not a
+// string, are [ErrMalformed]; everything else about the members is
+// [ErrBadKey].
+func ParseJWK(data []byte) (PublicKey, error) {
+	var r rawJWK
+	if err := decodeObject(data, &r, false); err != nil {
+		return PublicKey{}, err
+	}
+	return r.public()
+}
+
+// public checks a decoded public JWK.
+func (r *rawJWK) public() (PublicKey, error) {
+	if r.D.present {
+		return PublicKey{}, fmt.Errorf("%w: public JWK contains the private member \"d\"", ErrBadKey)
+	}
+	return r.okp()
+}
+
+// okp checks every member of a decoded JWK but d.
+func (r *rawJWK) okp() (PublicKey, error) {
+	for _, m := range []struct {
+		name string
+		m    member
+	}{{"p", r.P}, {"q", r.Q}, {"dp", r.DP}, {"dq", r.DQ}, {"qi", r.QI}, {"oth", r.Oth}, {"k", r.K}, {"priv", r.Priv}} {
+		if m.m.present {
+			return PublicKey{}, fmt.Errorf("%w: JWK contains the private member %q", ErrBadKey, m.name)
+		}
+	}
+	for _, m := range []struct {
+		name string
+		m    member
+	}{{"y", r.Y}, {"n", r.N}, {"e", r.E}, {"pub", r.Pub}, {"x5c", r.X5c}, {"x5t", r.X5t}, {"x5t#S256", r.X5tSHA256}} {
+		if m.m.present {
+			return PublicKey{}, fmt.Errorf("%w: Ed25519 JWK contains the member %q", ErrBadKey, m.name)
+		}
+	}
+	for _, m := range []struct {
+		name string
+		m    member
+	}{{"kid", r.Kid}, {"alg", r.Alg}, {"use", r.Use}, {"x5u", r.X5u}} {
+		if m.m.present && !m.m.isString {
+			return PublicKey{}, fmt.Errorf("%w: JWK %s is not a string", ErrMalformed, m.name)
+		}
+	}
+	return r.key()
+}
+
+// key checks kty, crv and x.
+func (r *rawJWK) key() (PublicKey, error) {
+	if kty, ok := r.Kty.str(); !ok || kty != "OKP" {
 		return PublicKey{}, fmt.Errorf("%w: JWK kty is not \"OKP\"", ErrBadKey)
 	}
-	if crv, ok := jsonString(m["crv"]); !ok || crv != "Ed25519" {
+	if crv, ok := r.Crv.str(); !ok || crv != "Ed25519" {
 		return PublicKey{}, fmt.Errorf("%w: JWK crv is not \"Ed25519\"", ErrBadKey)
 	}
-	x, ok := jsonString(m["x"])
+	x, ok := r.X.str()
 	if !ok {
 		return PublicKey{}, fmt.Errorf("%w: JWK x is missing or not a string", ErrBadKey)
 	}

@@ -81,6 +81,17 @@ var jwsTests = []struct {
 	{"OK/JWKHeader", true, signed(`{"alg":"EdDSA","jwk":`+rfcPublicJWK+`,"nonce":"n","url":"https://x/"}`, "hi"), nil},
 	{"OK/KidHeader", true, signed(`{"alg":"EdDSA","kid":"`+rfcThumbprint+`","typ":"JOSE","cty":"json","x-other":[1,{"a":null}]}`, "hi"), nil},
 
+	{"OK/CaseVariantsAreOtherMembers", true, signed(`{"alg":"EdDSA","KID":"x","ALG":"none","Crit":["b64"],"B64":false}`, "hi"), nil},
+	{"OK/JWKCaseVariantIgnored", true, signed(`{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+rfcX+`","X":"AAAA","D":"AAAA"}}`, "hi"), nil},
+	{"ErrMalformed/DuplicateAlgInHeader", true, signed(`{"alg":"EdDSA","alg":"none"}`, "hi"), ErrMalformed},
+	{"ErrMalformed/LoneSurrogateInHeader", true, signed(`{"alg":"EdDSA","kid":"\ud800"}`, "hi"), ErrMalformed},
+	{"ErrMalformed/NumberOutOfRangeCompact", true, signed(`{"alg":"EdDSA","n":-1e400}`, "hi"), ErrMalformed},
+	{"ErrMalformed/X5c", true, signed(`{"alg":"EdDSA","x5c":[]}`, "hi"), ErrMalformed},
+	{"ErrMalformed/JWKAlgNotString", true, signed(`{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+rfcX+`","alg":1}}`, "hi"), ErrMalformed},
+	{"ErrMalformed/FlattenedCaseVariant", false, `{"protected":"` + okParts[0] + `","payload":"` + okParts[1] + `","signature":"` + okParts[2] + `","Payload":"` + okParts[1] + `"}`, ErrMalformed},
+	{"ErrBadKey/JWKX5t", true, signed(`{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+rfcX+`","x5t":"AAAA"}}`, "hi"), ErrBadKey},
+	{"ErrBadKey/JWKForeignMemberY", true, signed(`{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+rfcX+`","y":"AAAA"}}`, "hi"), ErrBadKey},
+
 	{"ErrBadAlgorithm/None", true, b64(`{"alg":"none"}`) + "." + b64("hi") + ".", ErrBadAlgorithm},
 	{"ErrBadAlgorithm/NoneSigned", true, signed(`{"alg":"none"}`, "hi"), ErrBadAlgorithm},
 	{"ErrBadAlgorithm/NoneFlattened", false, flat(b64(`{"alg":"none"}`), b64("hi"), ""), ErrBadAlgorithm},
@@ -284,31 +295,40 @@ func TestVerifyOtherKey(t *testing.T) {
 	}
 }
 
-// TestGoJOSEGate checks that the table's GoJOSE cases are refused by the
-// go-jose gate alone, so the gate is exercised.
-func TestGoJOSEGate(t *testing.T) {
+// TestGoJOSECases checks that the table's GoJOSE cases, which go-jose
+// refuses and this package once refused only because go-jose did, are
+// refused by this package's own checks and by go-jose alike.
+func TestGoJOSECases(t *testing.T) {
 	n := 0
 	for _, tt := range jwsTests {
 		if !strings.Contains(tt.name, "/GoJOSE/") {
 			continue
 		}
 		n++
-		c := tt.in
-		if !tt.compact {
-			j, err := ParseFlattened([]byte(tt.in))
-			if !errors.Is(err, ErrMalformed) || j != nil {
-				t.Fatalf("%s: ParseFlattened = %v, %v", tt.name, j, err)
-			}
-			continue
+		if _, err := parse(tt.compact, []byte(tt.in)); !errors.Is(err, tt.want) {
+			t.Errorf("%s: parse = %v, want %v", tt.name, err, tt.want)
 		}
-		if _, err := parseParts([3]string(strings.Split(c, "."))); err != nil {
-			t.Errorf("%s: own checks refuse: %v", tt.name, err)
-		}
-		if err := gateCompact([]byte(c)); !errors.Is(err, ErrMalformed) {
-			t.Errorf("%s: gateCompact = %v, want ErrMalformed", tt.name, err)
+		if _, err := goJOSEParse(tt.compact, []byte(tt.in)); err == nil {
+			t.Errorf("%s: go-jose accepts it", tt.name)
 		}
 	}
 	if n == 0 {
 		t.Fatal("no GoJOSE cases in the table")
+	}
+}
+
+// TestHeaderExactCase checks that member names match by exact case: KID is
+// not kid, and ALG does not override alg.
+func TestHeaderExactCase(t *testing.T) {
+	j, err := ParseCompact([]byte(signed(`{"alg":"EdDSA","KID":"x","ALG":"none"}`, "hi")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Header.Kid != "" || j.Header.Alg != "EdDSA" {
+		t.Errorf("ParseCompact(KID, ALG).Header = %+v, want alg EdDSA and no kid", j.Header)
+	}
+	j, err = ParseCompact([]byte(signed(`{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+rfcX+`","X":"AAAA"}}`, "hi")))
+	if err != nil || j.Header.JWK == nil || *j.Header.JWK != PublicKey(rfcPub) {
+		t.Errorf("ParseCompact(jwk with X) = %+v, %v; want the key of x", j, err)
 	}
 }

@@ -1,23 +1,17 @@
 package keys
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
-	"math/big"
-)
 
-// fieldP is p = 2^255 - 19 and curveD is d = -121665/121666 mod p, the
-// parameters of edwards25519 (RFC 8032, Section 5.1). Never modified.
-var (
-	fieldP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
-	curveD = new(big.Int).Mod(new(big.Int).Mul(big.NewInt(-121665),
-		new(big.Int).ModInverse(big.NewInt(121666), fieldP)), fieldP)
+	"filippo.io/edwards25519"
 )
 
 // smallOrder lists the canonical encodings of the eight points of order
-// dividing 8. Under such a key anyone can forge signatures. The
-// non-canonical encodings of these points are refused by [PublicKey.check]
-// before this list is consulted.
+// dividing 8, for [PublicKey.checkEncoding]. Under such a key anyone can
+// forge signatures. The non-canonical encodings of these points are
+// refused before this list is consulted.
 var smallOrder = [8]PublicKey{
 	mustKey("0100000000000000000000000000000000000000000000000000000000000000"), // identity
 	mustKey("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // order 2
@@ -38,20 +32,23 @@ func mustKey(h string) PublicKey {
 }
 
 // check reports whether k is an acceptable Ed25519 public key: the
-// canonical encoding (y < p, and no sign bit when x = 0) of a point on the
-// curve that does not have small order. Keys from [ed25519.GenerateKey]
-// always are.
+// canonical encoding of a point on the curve that does not have small
+// order. Keys from [ed25519.GenerateKey] always are.
+//
+// SetBytes accepts some non-canonical encodings (y at least p, and x = 0
+// with the sign bit set), so the point must also re-encode to exactly k.
+// Under a point of small order (one that the cofactor 8 sends to the
+// identity) anyone can forge signatures.
 func (k PublicKey) check() error {
-	if err := k.checkEncoding(); err != nil {
-		return err
-	}
-	var be [32]byte // y, big-endian, sign bit cleared
-	for i := range k {
-		be[31-i] = k[i]
-	}
-	be[0] &= 0x7f
-	if x2 := xSquared(new(big.Int).SetBytes(be[:])); x2.Sign() != 0 && big.Jacobi(x2, fieldP) != 1 {
+	p, err := new(edwards25519.Point).SetBytes(k[:])
+	if err != nil {
 		return fmt.Errorf("%w: public key is not a point on the curve", ErrBadKey)
+	}
+	if !bytes.Equal(p.Bytes(), k[:]) {
+		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
+	}
+	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+		return fmt.Errorf("%w: public key is a small-order point", ErrBadKey)
 	}
 	return nil
 }
@@ -61,7 +58,8 @@ func (k PublicKey) check() error {
 // point. Every small-order point is on the curve, so check's answer does
 // not depend on the order of its tests. crypto/ed25519 refuses a key that
 // is not on the curve, so once a signature verifies under k, checkEncoding
-// is all of check that is left to do.
+// is all of check that is left to do. [JWS.Verify] relies on this for its
+// fast path.
 func (k PublicKey) checkEncoding() error {
 	if yAtLeastP(k) || k[31]&0x80 != 0 && yIsPlusMinusOne(k) {
 		return fmt.Errorf("%w: public key is not a canonical point encoding", ErrBadKey)
@@ -100,16 +98,4 @@ func yIsPlusMinusOne(k PublicKey) bool {
 	}
 	minusOne[31] = 0x7f
 	return y == one || y == minusOne
-}
-
-// xSquared returns x² = (y² - 1) / (d·y² + 1) mod p, from the curve
-// equation -x² + y² = 1 + d·x²·y². The denominator is never zero because d
-// is not a square mod p.
-func xSquared(y *big.Int) *big.Int {
-	y2 := new(big.Int).Mul(y, y)
-	u := new(big.Int).Sub(y2, big.NewInt(1))
-	v := new(big.Int).Mul(curveD, y2)
-	v.Add(v, big.NewInt(1)).Mod(v, fieldP)
-	u.Mul(u, v.ModInverse(v, fieldP))
-	return u.Mod(u, fieldP)
 }

@@ -39,17 +39,17 @@ func GenerateKey() (PrivateKey, error) {
 // {"kty":"OKP","crv":"Ed25519","x":"...","d":"..."}. The object follows the
 // rules of [ParseJWK] except that it must have d, the canonical unpadded
 // base64url encoding of the 32-byte seed, and x must be the public key
-// derived from d. Other members are ignored.
+// derived from d. Other members are treated as by [ParseJWK].
 func ParsePrivateJWK(data []byte) (PrivateKey, error) {
-	m, err := parseObject(data)
+	var r rawJWK
+	if err := decodeObject(data, &r, false); err != nil {
+		return PrivateKey{}, err
+	}
+	pub, err := r.okp()
 	if err != nil {
 		return PrivateKey{}, err
 	}
-	pub, err := parseOKP(m)
-	if err != nil {
-		return PrivateKey{}, err
-	}
-	d, ok := jsonString(m["d"])
+	d, ok := r.D.str()
 	if !ok {
 		return PrivateKey{}, fmt.Errorf("%w: private JWK d is missing or not a string", ErrBadKey)
 	}

@@ -170,7 +170,7 @@ func TestValidatePayloadDetail(t *testing.T) {
 		{"{\"a\":\"\xff\"}", "ledger: malformed payload: invalid UTF-8 at offset 6"},
 		{`[]`, "top-level value is an array, want an object at $ (offset 0)"},
 		{`{} {}`, "data after the top-level object at $ (offset 3)"},
-		{`{"a":1`, "unexpected end of payload at $.a (offset 6)"},
+		{`{"a":1`, "unexpected end of input at $.a (offset 6)"},
 		{`{"a":[1 2]}`, `invalid character '2', want ',' or ']' at $.a[0] (offset 8)`},
 		{nestedPayload(65, "{}"), "nesting deeper than 64 at $.a.a.a.….a.a.a.a (offset 320)"},
 		{payloadOfSize(64<<10 + 1), "ledger: payload too large: 65537 bytes, limit 65536"},
