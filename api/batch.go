@@ -1,12 +1,12 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/signet-ledger/signet/internal/strictjson"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 )
@@ -36,11 +36,9 @@ func (s *Server) postBatch(c *gin.Context) {
 		return
 	}
 	var in struct {
-		Entries []json.RawMessage `json:"entries"`
+		Entries []jsontext.Value `json:"entries"`
 	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&in); err != nil {
+	if err := strictjson.Unmarshal(body, &in); err != nil {
 		s.fail(c, malformed(`the body must be {"entries": [<flattened JWS>, ...]}`))
 		return
 	}

@@ -10,19 +10,19 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet"
 )
 
 // Export streams the records with from <= index < to (to 0: up to the
 // latest checkpoint) from GET /v1/log/export into w, as the server sends
-// them: NDJSON, one [ledger.WireRecord] per line, then one
-// [ledger.WireExportEnd] line. It holds a few kilobytes in memory whatever
+// them: NDJSON, one [signet.WireRecord] per line, then one
+// [signet.WireExportEnd] line. It holds a few kilobytes in memory whatever
 // the export's size, and returns the parsed end line.
 //
 // An export that stops before its end line (the connection dropped, or
 // the server failed mid-way) is an error: w then holds a truncated export,
 // which an audit would also refuse.
-func (c *Client) Export(ctx context.Context, from, to int64, w io.Writer) (*ledger.WireExportEnd, error) {
+func (c *Client) Export(ctx context.Context, from, to int64, w io.Writer) (*signet.WireExportEnd, error) {
 	q := url.Values{"from": {strconv.FormatInt(from, 10)}}
 	if to > 0 {
 		q.Set("to", strconv.FormatInt(to, 10))
@@ -47,7 +47,7 @@ func (c *Client) Export(ctx context.Context, from, to int64, w io.Writer) (*ledg
 	if _, err := io.Copy(io.MultiWriter(w, tail), resp.Body); err != nil {
 		return nil, fmt.Errorf("signet: export cut short: %w", err)
 	}
-	var end ledger.WireExportEnd
+	var end signet.WireExportEnd
 	if err := json.Unmarshal(tail.line(), &end); err != nil || end.Checkpoint == "" {
 		return nil, fmt.Errorf("signet: export cut short: it does not end with its checkpoint line")
 	}

@@ -1,19 +1,19 @@
 package client
 
 import (
-	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet"
 
 	"github.com/signet-ledger/signet/keys"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Record is a record of the log as the server shows it: the wire form of
-// [ledger.Record], shared with exports so there is one definition of it.
-type Record = ledger.WireRecord
+// [signet.Record], shared with exports so there is one definition of it.
+type Record = signet.WireRecord
 
 // JWS is a record's JWS in flattened JSON serialization, exactly as the
 // log received it.
-type JWS = ledger.WireJWS
+type JWS = signet.WireJWS
 
 // InclusionProof proves a record in a tree; hashes are tlog hashes
 // (standard base64 in JSON).

@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/keys"
-	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -26,7 +27,7 @@ func verifyFailed(format string, args ...any) error {
 // true: the newer tree does not extend the older (or is smaller, or has
 // the same size and another root). The log has shown two histories.
 type ForkError struct {
-	Old, New *ledger.Checkpoint
+	Old, New *signet.Checkpoint
 	Reason   string
 }
 
@@ -40,17 +41,17 @@ func (e *ForkError) Error() string {
 func (e *ForkError) Unwrap() error { return ErrVerification }
 
 // LedgerRecord converts r, a record as the server showed it, into a
-// [ledger.Record] whose hash and signature can be checked locally. The
+// [signet.Record] whose hash and signature can be checked locally. The
 // API shows an operator's record without its JWS; its signed payload is
 // then taken to be the shown payload, base64url encoded, which is how the
 // server wrote it.
-func LedgerRecord(r *Record) (*ledger.Record, error) {
-	w := ledger.WireRecord{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
+func LedgerRecord(r *Record) (*signet.Record, error) {
+	w := signet.WireRecord{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
 		IntegratedTime: r.IntegratedTime, Hash: r.Hash, PrevHash: r.PrevHash, Payload: r.Payload}
 	if r.JWS != nil {
-		w.JWS = &ledger.WireJWS{Protected: r.JWS.Protected, Payload: r.JWS.Payload, Signature: r.JWS.Signature}
+		w.JWS = &signet.WireJWS{Protected: r.JWS.Protected, Payload: r.JWS.Payload, Signature: r.JWS.Signature}
 	} else {
-		w.JWS = &ledger.WireJWS{Payload: base64.RawURLEncoding.EncodeToString(r.Payload)}
+		w.JWS = &signet.WireJWS{Payload: base64.RawURLEncoding.EncodeToString(r.Payload)}
 	}
 	rec, err := w.Record()
 	if err != nil {
@@ -60,9 +61,9 @@ func LedgerRecord(r *Record) (*ledger.Record, error) {
 }
 
 // CheckRecordHash recomputes r's hash from its fields as docs/PROTOCOL.md
-// specifies ([ledger.RecordHash]) and compares it with r.Hash.
-func CheckRecordHash(r *ledger.Record) error {
-	if got := ledger.RecordHash(r); got != r.Hash {
+// specifies ([signet.RecordHash]) and compares it with r.Hash.
+func CheckRecordHash(r *signet.Record) error {
+	if got := signet.RecordHash(r); got != r.Hash {
 		return verifyFailed("record %d: the hash of its fields is %s, not the stated %s", r.Index, got, r.Hash)
 	}
 	return nil
@@ -73,7 +74,7 @@ func CheckRecordHash(r *ledger.Record) error {
 // registration, whose JWS carries the key itself, that the JWS's
 // protected kid is r's. An operator's record has no signature: that is an
 // error here; callers decide what an operator record means to them.
-func VerifyRecordSignature(r *ledger.Record, pub keys.PublicKey) error {
+func VerifyRecordSignature(r *signet.Record, pub keys.PublicKey) error {
 	if r.Signature == "" {
 		return verifyFailed("record %d was made by the operator and has no signature", r.Index)
 	}
@@ -84,7 +85,7 @@ func VerifyRecordSignature(r *ledger.Record, pub keys.PublicKey) error {
 	if err != nil {
 		return verifyFailed("record %d: %w", r.Index, err)
 	}
-	if r.Kind != ledger.KindRegistered && j.Header.Kid != r.KID {
+	if r.Kind != signet.KindRegistered && j.Header.Kid != r.KID {
 		return verifyFailed("record %d: the JWS's protected kid is not the record's kid", r.Index)
 	}
 	if err := j.Verify(pub); err != nil {
@@ -95,12 +96,12 @@ func VerifyRecordSignature(r *ledger.Record, pub keys.PublicKey) error {
 
 // VerifyInclusion checks that p proves r, by the hash recomputed from its
 // fields, to be leaf r.Index of the tree cp commits to.
-func VerifyInclusion(r *ledger.Record, p *InclusionProof, cp *ledger.Checkpoint) error {
+func VerifyInclusion(r *signet.Record, p *InclusionProof, cp *signet.Checkpoint) error {
 	if p.LogIndex != r.Index || p.TreeSize != cp.Size {
 		return verifyFailed("the inclusion proof is for record %d in a tree of %d, not record %d in the checkpoint's %d",
 			p.LogIndex, p.TreeSize, r.Index, cp.Size)
 	}
-	leaf := ledger.LeafHash(ledger.RecordHash(r))
+	leaf := signet.LeafHash(signet.RecordHash(r))
 	if err := tlog.CheckRecord(p.Hashes, cp.Size, cp.Root, r.Index, leaf); err != nil {
 		return verifyFailed("record %d is not in the tree of checkpoint size %d: %w", r.Index, cp.Size, err)
 	}
@@ -110,8 +111,8 @@ func VerifyInclusion(r *ledger.Record, p *InclusionProof, cp *ledger.Checkpoint)
 // OpenCheckpoint verifies that note is a checkpoint signed by logKey, the
 // log's pinned signed-note verifier key, and parses it. The origin is the
 // one the checkpoint states. Failures wrap [ErrVerification].
-func OpenCheckpoint(note []byte, logKey string) (*ledger.Checkpoint, error) {
-	cp, err := ledger.OpenCheckpointKey(note, logKey, "")
+func OpenCheckpoint(note []byte, logKey string) (*signet.Checkpoint, error) {
+	cp, err := signet.OpenCheckpointKey(note, logKey, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVerification, err)
 	}
@@ -120,7 +121,7 @@ func OpenCheckpoint(note []byte, logKey string) (*ledger.Checkpoint, error) {
 
 // VerifiedCheckpoint fetches the latest checkpoint and opens it with
 // logKey ([OpenCheckpoint]).
-func (c *Client) VerifiedCheckpoint(ctx context.Context, logKey string) (*ledger.Checkpoint, error) {
+func (c *Client) VerifiedCheckpoint(ctx context.Context, logKey string) (*signet.Checkpoint, error) {
 	note, err := c.Checkpoint(ctx)
 	if err != nil {
 		return nil, err
@@ -134,7 +135,7 @@ func (c *Client) VerifiedCheckpoint(ctx context.Context, logKey string) (*ledger
 // roots. Equal sizes need equal roots and no request. A newer checkpoint
 // that is smaller than older, or a proof that fails, is a [*ForkError];
 // failing to fetch the proof is an ordinary error.
-func (c *Client) VerifyConsistency(ctx context.Context, older, newer *ledger.Checkpoint) error {
+func (c *Client) VerifyConsistency(ctx context.Context, older, newer *signet.Checkpoint) error {
 	fork := func(format string, args ...any) error {
 		return &ForkError{Old: older, New: newer, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -165,8 +166,8 @@ func (c *Client) VerifyConsistency(ctx context.Context, older, newer *ledger.Che
 // registration (whose JWS carries its key), the key's history as the
 // server states it. The key is bound to r by its kid, a thumbprint, so the
 // server cannot substitute another; its status is the server's word.
-func (c *Client) RecordKey(ctx context.Context, r *ledger.Record) (keys.PublicKey, *Key, error) {
-	if r.Kind == ledger.KindRegistered {
+func (c *Client) RecordKey(ctx context.Context, r *signet.Record) (keys.PublicKey, *Key, error) {
+	if r.Kind == signet.KindRegistered {
 		j, err := r.JWS()
 		if err != nil || j.Header.JWK == nil {
 			return keys.PublicKey{}, nil, verifyFailed("record %d: the registration carries no key", r.Index)
@@ -195,5 +196,5 @@ func (c *Client) RecordKey(ctx context.Context, r *ledger.Record) (keys.PublicKe
 // ActiveAt reports whether k, as the server states its history, could
 // sign the record at index i: added at or before i, not revoked before i.
 func (k *Key) ActiveAt(i int64) bool {
-	return k.LogIndex <= i && (k.RevokedAtIndex == nil || i < *k.RevokedAtIndex)
+	return registry.ActiveAt(k.LogIndex, k.RevokedAtIndex, i)
 }
