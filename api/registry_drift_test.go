@@ -42,3 +42,36 @@ func TestRegistryDriftDetected(t *testing.T) {
 		t.Errorf("Verify after clearing the revocation in the table = %+v; want not verified, drift named", v)
 	}
 }
+
+// TestRegistryRowTheLogDoesNotBack: a database administrator inserts a key
+// row for alice that no key record made. The key signs nothing (the log's
+// registry does not know it), the intrusion is named, and alice's appends
+// are refused until the tables are repaired, with nothing written.
+func TestRegistryRowTheLogDoesNotBack(t *testing.T) {
+	e := signettest.New(t, signettest.Options{})
+	ctx := context.Background()
+	alice := e.Register(t, "alice")
+	if r := submitWith(t, e, alice, `{"n":1}`); r.Status != 201 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	mallory := signettest.Key(t)
+	if _, err := e.DB.Exec(ctx, `INSERT INTO signer_keys (kid, signer, x, added_at, added_us) VALUES ($1, 'alice', $2, 1, 0)`,
+		mallory.Public().Thumbprint(), mallory.Public().JWK().X); err != nil {
+		t.Fatal(err)
+	}
+	before := keyStateOf(t, e)
+	expectProblem(t, "entry signed by a key only the tables know", submitWith(t, e, mallory, `{"n":2}`), 400, "unknownKey")
+	r := submitWith(t, e, alice, `{"n":3}`)
+	if r.Status != 500 || !strings.Contains(string(r.Body), "internal") {
+		t.Errorf("alice's entry beside a forged row = %d %s, want 500: the tables are corrupt", r.Status, r.Body)
+	}
+	if after := keyStateOf(t, e); after != before {
+		t.Errorf("refused appends changed the log: %+v -> %+v", before, after)
+	}
+	if _, err := e.DB.Exec(ctx, `DELETE FROM signer_keys WHERE kid = $1`, mallory.Public().Thumbprint()); err != nil {
+		t.Fatal(err)
+	}
+	if r := submitWith(t, e, alice, `{"n":4}`); r.Status != 201 {
+		t.Errorf("alice's entry after the row is removed = %d %s, want 201", r.Status, r.Body)
+	}
+}
