@@ -92,11 +92,18 @@ const readmeHead = "# Signet conformance vectors\n\n" +
 	"are recomputed over the broken record (except in the R5 and R6 vectors), the Merkle tree is of\n" +
 	"the records as written, and the checkpoint is signed by the log key (except in the R24 vector).\n" +
 	"So only the rule in question can catch it. With Signet's own auditor:\n\n" +
-	"    signet audit --log-key \"$(cat log.vkey)\" < r9-entry-url-signers.ndjson\n\n" +
+	"    signet audit r9-entry-url-signers.ndjson --log-key log.vkey\n" +
+	"    signet audit r26-fork.ndjson --log-key log.vkey --checkpoint r26-fork.checkpoint\n\n" +
 	"The request-level vectors (R8 to R22) are also replayed against a real server by\n" +
 	"internal/vectors/vectors_test.go, which must refuse the offending request.\n\n" +
 	"## Vectors\n\n"
 
-const readmeTail = "\n## Rules without a vector of their own\n\n" +
-	"Every rule from R1 to R26 has at least one vector. R26 (a checkpoint held apart agrees with\n" +
-	"the export) needs that checkpoint: its vector comes with `r26-fork.checkpoint`.\n"
+const readmeTail = "\n## Notes\n\n" +
+	"- Every rule from R1 to R26 has at least one vector. R26 (a checkpoint held apart agrees\n" +
+	"  with the export) needs that checkpoint: its vector comes with `r26-fork.checkpoint`.\n" +
+	"- `valid-case-variant-registration` is valid: JSON member names are case-sensitive, so in\n" +
+	"  `{\"signer\":\"carol\",\"SIGNER\":\"mallory\"}` SIGNER is one more descriptive member, which a\n" +
+	"  registration may have. An auditor that folds case reads the signer as mallory and wrongly\n" +
+	"  refuses it. In an export line, by contrast, SIGNER is not a member of the format (R1).\n" +
+	"- An invalid vector's export contains the offending record as if the log had accepted it;\n" +
+	"  a conforming server refuses the request that would make it.\n"
