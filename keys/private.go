@@ -35,6 +35,16 @@ func GenerateKey() (PrivateKey, error) {
 	return PrivateKey{key: priv}, nil
 }
 
+// NewKeyFromSeed returns the private key of the 32-byte Ed25519 seed
+// (RFC 8032), for keys that must be reproducible, such as test vectors'.
+// It fails with [ErrBadKey] if seed is not 32 bytes.
+func NewKeyFromSeed(seed []byte) (PrivateKey, error) {
+	if len(seed) != ed25519.SeedSize {
+		return PrivateKey{}, fmt.Errorf("%w: seed has %d bytes, want %d", ErrBadKey, len(seed), ed25519.SeedSize)
+	}
+	return PrivateKey{key: ed25519.NewKeyFromSeed(seed)}, nil
+}
+
 // ParsePrivateJWK parses a private Ed25519 JWK,
 // {"kty":"OKP","crv":"Ed25519","x":"...","d":"..."}. The object follows the
 // rules of [ParseJWK] except that it must have d, the canonical unpadded

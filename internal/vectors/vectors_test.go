@@ -1,0 +1,262 @@
+package vectors_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-ledger/signet/audit"
+	"github.com/signet-ledger/signet/internal/signettest"
+	"github.com/signet-ledger/signet/internal/vectors"
+)
+
+const dir = "../../testdata/vectors"
+
+// TestFilesCurrent checks that the committed vectors are exactly what
+// the generator writes.
+func TestFilesCurrent(t *testing.T) {
+	files, err := vectors.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, f := range files {
+		want[f.Name] = true
+		got, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil || !bytes.Equal(got, f.Data) {
+			t.Errorf("%s is not what the generator writes (%v): run go run ./internal/vectors/gen -o testdata/vectors", f.Name, err)
+		}
+	}
+	on, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range on {
+		if !want[e.Name()] {
+			t.Errorf("%s is not a generated file: run go run ./internal/vectors/gen -o testdata/vectors", e.Name())
+		}
+	}
+}
+
+// TestEveryRule checks that every rule has a vector.
+func TestEveryRule(t *testing.T) {
+	has := map[string]bool{}
+	for _, e := range manifest(t) {
+		has[e.Rule] = true
+	}
+	for _, r := range []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13",
+		"R14", "R15", "R16", "R17", "R18", "R19", "R20", "R21", "R22", "R23", "R24", "R25", "R26"} {
+		if !has[r] {
+			t.Errorf("no vector breaks %s", r)
+		}
+	}
+}
+
+func manifest(t *testing.T) []vectors.Entry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m []vectors.Entry
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// knownAuditGaps are the vectors today's audit does not yet judge as the
+// manifest says (wrong verdict, or a first failure attributed to another
+// rule or index). They are reported with t.Log, not as failures, until
+// the audit is changed to apply every rule through package signet.
+var knownAuditGaps = map[string]string{
+	// The audit's line decoder is encoding/json v1: it matches member
+	// names case-insensitively (reading SIGNER as signer, so the record
+	// hash fails, R6) and takes the last of duplicate members.
+	"r1-case-variant-member": "case-insensitive line decoding",
+	"r1-duplicate-member":    "duplicate members accepted",
+	// WireRecord.Record's kind and time errors carry no rule, so the
+	// audit attributes them to its format check (R1).
+	"r2-unknown-kind":       "kind error reported as R1",
+	"r3-non-canonical-time": "time error reported as R1",
+	// The audit drops the nonce the deferred entry check returns: nonce
+	// uniqueness is not checked.
+	"r22-duplicate-nonce": "R22 not checked",
+}
+
+// TestAudit audits every vector with the log key and checks the verdict
+// and the first failure's rule and index.
+func TestAudit(t *testing.T) {
+	vkey, err := os.ReadFile(filepath.Join(dir, "log.vkey"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range manifest(t) {
+		t.Run(strings.TrimSuffix(e.File, ".ndjson"), func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, e.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := audit.Options{LogKey: strings.TrimSpace(string(vkey))}
+			if e.Checkpoint != "" {
+				if opts.Checkpoint, err = os.ReadFile(filepath.Join(dir, e.Checkpoint)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = audit.Audit(context.Background(), bytes.NewReader(data), opts)
+			problem := judge(e, err)
+			name := strings.TrimSuffix(e.File, ".ndjson")
+			switch gap, known := knownAuditGaps[name]; {
+			case problem == "" && known:
+				t.Logf("%s now passes: remove it from knownAuditGaps", name)
+			case problem == "":
+			case known:
+				t.Logf("known audit gap (%s): %s", gap, problem)
+			default:
+				t.Error(problem)
+			}
+		})
+	}
+}
+
+// judge returns what is wrong with the audit's answer err to vector e,
+// or "".
+func judge(e vectors.Entry, err error) string {
+	var ae *audit.Error
+	switch {
+	case e.Verdict == "valid" && err == nil:
+		return ""
+	case e.Verdict == "valid":
+		return "Audit = " + err.Error() + ", want no error"
+	case err == nil:
+		return "Audit = nil, want a failure of " + e.Rule
+	case !errors.As(err, &ae):
+		return "Audit = " + err.Error() + ", want an *audit.Error"
+	case string(ae.Rule) != e.Rule || ae.Index != e.Index:
+		return "Audit = " + err.Error() + " (rule " + string(ae.Rule) + ", index " + itoa(ae.Index) +
+			"), want rule " + e.Rule + " at index " + itoa(e.Index)
+	}
+	return ""
+}
+
+func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
+
+// notPostable are the request-level vectors whose offending record no
+// request can make, so the admission test skips them.
+var notPostable = map[string]string{
+	// The server writes an operator's revocation itself, from a body
+	// that can hold nothing but reason and compromised_since.
+	"r16-revoked-by-not-operator": "the server writes revoked_by itself",
+	// A server binds an entry to the signer of its key: the same request
+	// is a valid entry of bob's.
+	"r17-other-signers-key": "an entry's signer is its key's signer",
+	// Only the operator's revocations have no JWS, and the server writes
+	// them as revocations.
+	"r8-entry-without-jws": "a request without a JWS is not an entry",
+}
+
+// TestAdmission replays each request-level vector against a real server:
+// its valid steps must be accepted and its offending request refused with
+// a problem, the log's size unchanged.
+func TestAdmission(t *testing.T) {
+	for _, s := range vectors.Scenarios() {
+		if !s.RequestLevel() {
+			continue
+		}
+		t.Run(s.Name, func(t *testing.T) {
+			if why, ok := notPostable[s.Name]; ok {
+				t.Skip("not postable: " + why)
+			}
+			if s.Records != nil || s.Finish != nil {
+				t.Fatal("a request-level vector with a mutation of its export cannot be posted: add it to notPostable")
+			}
+			t.Parallel()
+			replay(t, s)
+		})
+	}
+}
+
+// admissionRule is the rule the server refuses a vector's request by,
+// where it is not the vector's rule.
+var admissionRule = map[string]string{
+	// The operator's body is checked as a revocation request (R15)
+	// before the server writes the operator's payload (R16).
+	"r16-operator-extra-member": "R15",
+}
+
+func admittedAs(s vectors.Scenario) string {
+	if r, ok := admissionRule[s.Name]; ok {
+		return r
+	}
+	return string(s.Rule)
+}
+
+// problemRule returns the rule a problem's detail starts with, such as
+// "R9" for "R9 url: ...", or "" if it names none (a JWS refused by the
+// parser, a nonce refused by the nonce store).
+func problemRule(body []byte) string {
+	var p struct{ Detail string }
+	json.Unmarshal(body, &p)
+	r, _, _ := strings.Cut(p.Detail, " ")
+	if len(r) < 2 || r[0] != 'R' || strings.Trim(r[1:], "0123456789") != "" {
+		return ""
+	}
+	return r
+}
+
+func replay(t *testing.T, s vectors.Scenario) {
+	e := signettest.New(t, signettest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	last := ""
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		nonce := last
+		if !st.ReuseNonce {
+			n, err := e.Client.Nonce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nonce = n
+		}
+		req, err := st.Request(e.URL, nonce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Operator && !st.NoNonce {
+			last = nonce
+		}
+		var hdr http.Header
+		if req.Admin {
+			hdr = http.Header{"Authorization": {"Bearer " + e.AdminToken}}
+		}
+		before := e.Size(t)
+		r, err := e.Client.Do(ctx, http.MethodPost, req.Path, req.ContentType, req.Body, hdr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < len(s.Steps)-1 {
+			if r.Status/100 != 2 {
+				t.Fatalf("step %d: POST %s = %d %s, want success", i, req.Path, r.Status, r.Body)
+			}
+			continue
+		}
+		ct := r.Header.Get("Content-Type")
+		if r.Status/100 != 4 || !strings.HasPrefix(ct, "application/problem+json") {
+			t.Errorf("offending POST %s = %d %s %s, want a 4xx problem", req.Path, r.Status, ct, r.Body)
+		}
+		if after := e.Size(t); after != before {
+			t.Errorf("the log grew from %d to %d records", before, after)
+		}
+		if got := problemRule(r.Body); got != "" && got != admittedAs(s) {
+			t.Errorf("offending POST %s refused for %s, want %s: %s", req.Path, got, admittedAs(s), r.Body)
+		}
+	}
+}
