@@ -93,7 +93,7 @@ func TestAuditDamagedExport(t *testing.T) {
 		t.Fatalf("audit of a damaged export = exit %d\n%s%s", code, out, errOut)
 	}
 	wantContains(t, "audit output", out, "audit FAILED after")
-	wantContains(t, "audit stderr", errOut, "record 3 (line 4): payload:", "hint:")
+	wantContains(t, "audit stderr", errOut, "record 3 (line 4): R7 payload:", "hint:")
 	var v auditView
 	out, _, _ = c.run("audit", damaged, "--log-key", e.LogKey, "--json")
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v.OK || v.FailedIndex == nil || *v.FailedIndex != 3 || v.FailedCheck != "payload" {
