@@ -48,9 +48,10 @@
 // bytes, not by count: the records queued for or being verified hold at
 // most [Options.MaxInFlight] bytes of export lines (64 MiB by default),
 // whatever the lines' sizes. With the line being read (at most
-// [Options.MaxLine]) and the copies a record's decoding makes, the heap
-// stays within a small multiple of MaxInFlight + MaxLine: about 2 to 3
-// times (docs/PERFORMANCE.md, "Audit memory on crafted exports").
+// [Options.MaxLine]) and the copies a record's decoding makes, memory
+// stays within a small multiple of MaxInFlight + MaxLine: a peak RSS of
+// about 3.5 times on an export of 10 MB lines (docs/PERFORMANCE.md,
+// "Audit memory on crafted exports").
 // Records are parsed, hashed and applied to the registry in order on one
 // goroutine; entries' signatures, the bulk of the work, are verified on
 // [Options.Workers] goroutines with the key resolved in order.
