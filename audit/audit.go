@@ -161,6 +161,9 @@ type auditor struct {
 	replay   *signet.Replay
 	tree     compactRange
 	lost     bool // the last record line could not be read: take the next as it comes
+	// computed is the hash of the last record's fields when it broke R6:
+	// the next record may link to it rather than to the stated hash.
+	computed *ledger.Hash
 	holes    bool // some record line could not be read: the tree is not the log's
 	line     int64
 	lines    lineMap
@@ -300,9 +303,14 @@ func (a *auditor) record(ctx context.Context, w *ledger.WireRecord, n int, v *ve
 		a.extRoot = &root
 	}
 	check, err := a.next(rec)
+	a.computed = nil
 	if err != nil {
 		a.fails.add(ruleFailure(rec.Index, a.line, err))
 		a.replay.Resync(rec.Index+1, rec.Hash)
+		if signet.RuleOf(err) == signet.RuleHash {
+			h := ledger.RecordHash(rec)
+			a.computed = &h
+		}
 		return nil
 	}
 	a.count(rec.Kind)
@@ -311,7 +319,9 @@ func (a *auditor) record(ctx context.Context, w *ledger.WireRecord, n int, v *ve
 
 // next applies rec to the replay. A record out of place (R4) or off the
 // chain (R5) is reported, and the replay resynced on its index and
-// prev_hash, before its other rules are checked.
+// prev_hash, before its other rules are checked. After a record whose
+// stated hash was not its fields' (R6), linking to either is no new
+// failure: one of the two was already reported.
 func (a *auditor) next(rec *ledger.Record) (func() error, error) {
 	for {
 		pos := a.replay.Size()
@@ -320,7 +330,9 @@ func (a *auditor) next(rec *ledger.Record) (func() error, error) {
 		if r != signet.RuleIndex && r != signet.RuleChain {
 			return check, err
 		}
-		a.fails.add(ruleFailure(pos, a.line, err))
+		if r == signet.RuleIndex || a.computed == nil || *a.computed != rec.PrevHash {
+			a.fails.add(ruleFailure(pos, a.line, err))
+		}
 		a.replay.Resync(rec.Index, rec.PrevHash)
 	}
 }
