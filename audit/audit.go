@@ -67,7 +67,6 @@ import (
 	"time"
 
 	"github.com/signet-ledger/signet"
-	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -117,12 +116,12 @@ type Summary struct {
 	Revoked   int   // of which revoked
 	Root      tlog.Hash
 	// Checkpoint is the export's checkpoint.
-	Checkpoint *ledger.Checkpoint
+	Checkpoint *signet.Checkpoint
 	// CheckpointSigned is false when the signatures were not checked
 	// (SkipCheckpointSignature).
 	CheckpointSigned bool
 	// External is Options.Checkpoint, parsed, if given.
-	External *ledger.Checkpoint
+	External *signet.Checkpoint
 	// Failures are every failure found, in the export's order (by line);
 	// empty if the export verifies.
 	Failures []*Error
@@ -156,20 +155,20 @@ func Audit(ctx context.Context, r io.Reader, opts Options) (*Summary, error) {
 // auditor is one audit's state.
 type auditor struct {
 	opts     Options
-	external *ledger.Checkpoint
+	external *signet.Checkpoint
 	extRoot  *tlog.Hash // root of the first external.Size records, once read
 	replay   *signet.Replay
 	tree     compactRange
 	lost     bool // the last record line could not be read: take the next as it comes
 	// computed is the hash of the last record's fields when it broke R6:
 	// the next record may link to it rather than to the stated hash.
-	computed *ledger.Hash
+	computed *signet.Hash
 	holes    bool // some record line could not be read: the tree is not the log's
 	line     int64
 	lines    lineMap
 	fails    failures
 	sum      Summary
-	end      *ledger.WireExportEnd
+	end      *signet.WireExportEnd
 	endLine  int64
 }
 
@@ -204,11 +203,11 @@ func newAuditor(opts Options) (*auditor, error) {
 
 // openCheckpoint opens a checkpoint with the log key, or parses it
 // unverified if the audit skips signatures.
-func (a *auditor) openCheckpoint(msg []byte, origin string) (*ledger.Checkpoint, error) {
+func (a *auditor) openCheckpoint(msg []byte, origin string) (*signet.Checkpoint, error) {
 	if a.opts.SkipCheckpointSignature {
-		return ledger.ParseCheckpointUnverified(msg)
+		return signet.ParseCheckpointUnverified(msg)
 	}
-	return ledger.OpenCheckpointKey(msg, a.opts.LogKey, origin)
+	return signet.OpenCheckpointKey(msg, a.opts.LogKey, origin)
 }
 
 func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
@@ -281,7 +280,7 @@ func (a *auditor) readLine(ctx context.Context, b []byte, v *verifier) error {
 
 // record checks one record line, of n bytes, in log order and queues
 // the rest of its checks.
-func (a *auditor) record(ctx context.Context, w *ledger.WireRecord, n int, v *verifier) error {
+func (a *auditor) record(ctx context.Context, w *signet.WireRecord, n int, v *verifier) error {
 	rec, err := w.Record()
 	if err != nil {
 		index := w.Index
@@ -297,7 +296,7 @@ func (a *auditor) record(ctx context.Context, w *ledger.WireRecord, n int, v *ve
 		a.lost = false
 	}
 	a.lines.add(rec.Index, a.line)
-	a.tree.append(ledger.LeafHash(rec.Hash))
+	a.tree.append(signet.LeafHash(rec.Hash))
 	if a.external != nil && a.tree.size == a.external.Size {
 		root := a.tree.root()
 		a.extRoot = &root
@@ -308,7 +307,7 @@ func (a *auditor) record(ctx context.Context, w *ledger.WireRecord, n int, v *ve
 		a.fails.add(ruleFailure(rec.Index, a.line, err))
 		a.replay.Resync(rec.Index+1, rec.Hash)
 		if signet.RuleOf(err) == signet.RuleHash {
-			h := ledger.RecordHash(rec)
+			h := signet.RecordHash(rec)
 			a.computed = &h
 		}
 		return nil
@@ -322,7 +321,7 @@ func (a *auditor) record(ctx context.Context, w *ledger.WireRecord, n int, v *ve
 // prev_hash, before its other rules are checked. After a record whose
 // stated hash was not its fields' (R6), linking to either is no new
 // failure: one of the two was already reported.
-func (a *auditor) next(rec *ledger.Record) (func() error, error) {
+func (a *auditor) next(rec *signet.Record) (func() error, error) {
 	for {
 		pos := a.replay.Size()
 		check, _, err := a.replay.NextDeferred(rec)
@@ -340,20 +339,20 @@ func (a *auditor) next(rec *ledger.Record) (func() error, error) {
 // skip goes on after a record line whose fields do not parse: with its
 // stated hash, if that parses, as if it broke a rule of the registry;
 // otherwise leaving a hole.
-func (a *auditor) skip(w *ledger.WireRecord) {
-	h, err := ledger.ParseHash(w.Hash)
+func (a *auditor) skip(w *signet.WireRecord) {
+	h, err := signet.ParseHash(w.Hash)
 	if err != nil || w.Index < 0 {
 		a.lost, a.holes = true, true
 		return
 	}
 	a.lost = false
 	a.lines.add(w.Index, a.line)
-	a.tree.append(ledger.LeafHash(h))
+	a.tree.append(signet.LeafHash(h))
 	a.replay.Resync(w.Index+1, h)
 }
 
-func (a *auditor) count(k ledger.Kind) {
-	if k == ledger.KindEntry {
+func (a *auditor) count(k signet.Kind) {
+	if k == signet.KindEntry {
 		a.sum.Entries++
 	} else {
 		a.sum.KeyEvents++

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/signet-ledger/signet"
-	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -55,7 +54,7 @@ func (a *auditor) finish() {
 }
 
 // checkExternal relates the checkpoint held apart to the export.
-func (a *auditor) checkExternal(cp *ledger.Checkpoint, n int64) *Error {
+func (a *auditor) checkExternal(cp *signet.Checkpoint, n int64) *Error {
 	ext := a.external
 	if ext == nil {
 		return nil

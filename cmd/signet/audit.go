@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/audit"
 	"github.com/signet-ledger/signet/ledger"
 )
@@ -110,8 +110,7 @@ func (e *env) auditLogKey(file, flagKey string, external []byte) (string, error)
 	if external != nil {
 		origin = ledger.CheckpointOrigin(external)
 	} else if end, err := lastLine(file); err == nil {
-		var w ledger.WireExportEnd
-		if json.Unmarshal(end, &w) == nil {
+		if _, w, err := signet.ParseExportLine(end); err == nil && w != nil {
 			origin = ledger.CheckpointOrigin([]byte(w.Checkpoint))
 		}
 	}
