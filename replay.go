@@ -100,6 +100,17 @@ func (r *Replay) link(rec *Record) error {
 
 func (r *Replay) advance(rec *Record) { r.next, r.prev = rec.Index+1, rec.Hash }
 
+// Resync makes the record at index next, linked to prev, the one the
+// replay expects next, without checking or applying anything. An auditor
+// that reports every broken rule calls it to go on after one: with a
+// record's own index and prev_hash after it broke R4 or R5, so that one
+// missing or moved record is not reported again at every later index;
+// and with its index + 1 and stated hash after it broke any other rule,
+// so that the records after it are checked against it but the registry
+// does not contain its change. A replay that was resynced has not
+// verified the log: it only locates further breaks.
+func (r *Replay) Resync(next int64, prev Hash) { r.next, r.prev = next, prev }
+
 // UseNonce records that the record at index carries nonce (R22). It
 // reports false, with the index of the other record, if another record
 // carries it too; the smaller index is kept, so the answer does not depend

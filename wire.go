@@ -59,29 +59,30 @@ type WireExportEnd struct {
 // Record parses w into a Record. Hashes must be 64 lower-case hex digits,
 // the kind one of the log's, and the time the canonical form the API writes
 // (see [ParseTime]). w.JWS must be present: without it the record hash
-// cannot be recomputed. Record does not check the hash, the signature or
-// the shown payload; see [RecordHash], [Replay] and [SamePayload].
+// cannot be recomputed. Errors are [*RuleError]s: R2 for the kind, R3 for
+// the time, R1 for the rest. Record does not check the hash, the signature
+// or the shown payload; see [RecordHash], [Replay] and [SamePayload].
 func (w *WireRecord) Record() (*Record, error) {
 	if w.JWS == nil {
-		return nil, fmt.Errorf("%w: record %d has no jws", ErrMalformed, w.Index)
+		return nil, broke(RuleFormat, ErrMalformed, "record %d has no jws", w.Index)
+	}
+	if w.Index < 0 {
+		return nil, broke(RuleFormat, ErrMalformed, "negative index %d", w.Index)
 	}
 	kind, err := ParseKind(w.Kind)
 	if err != nil {
-		return nil, err
+		return nil, broke(RuleKind, ErrMalformed, "unknown record kind %q", trunc(w.Kind))
 	}
 	r := &Record{Index: w.Index, Kind: kind, Signer: w.Signer, KID: w.KID,
 		Protected: w.JWS.Protected, Payload: w.JWS.Payload, Signature: w.JWS.Signature}
-	if w.Index < 0 {
-		return nil, fmt.Errorf("%w: negative index %d", ErrMalformed, w.Index)
-	}
 	if r.IntegratedTime, err = ParseTime(w.IntegratedTime); err != nil {
-		return nil, err
+		return nil, wrapRule(RuleTime, err)
 	}
 	if r.Hash, err = ParseHash(w.Hash); err != nil {
-		return nil, fmt.Errorf("%w: hash: %w", ErrMalformed, err)
+		return nil, broke(RuleFormat, ErrMalformed, "hash: %v", err)
 	}
 	if r.PrevHash, err = ParseHash(w.PrevHash); err != nil {
-		return nil, fmt.Errorf("%w: prev_hash: %w", ErrMalformed, err)
+		return nil, broke(RuleFormat, ErrMalformed, "prev_hash: %v", err)
 	}
 	return r, nil
 }

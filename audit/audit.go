@@ -5,48 +5,61 @@
 // # What an audit checks
 //
 // [Audit] reads an export (GET /v1/log/export, or "signet export") line by
-// line and replays the log from index 0:
+// line, decodes each with [signet.ParseExportLine] (R1) and replays the
+// log from index 0 with one [signet.Replay]: every rule of a record, R2 to
+// R6 and R8 to R22, is package signet's, the same code the server runs at
+// admission. The audit itself adds what only an export has:
 //
-//   - the indexes run 0, 1, 2, ... with no gap, repeat or reordering;
-//   - each record's prev_hash is its predecessor's hash (zero for record
-//     0), and its hash is [ledger.RecordHash] of its fields;
-//   - the key registry is rebuilt from the key records with
-//     [ledger.Replay], and every record's signature is verified with the
-//     key its kid named at its index (revoked keys sign nothing after
-//     their revocation; a key acts only for its own signer);
-//   - the payload shown for reading is the signed payload;
-//   - the Merkle tree of the records' leaf hashes ([ledger.LeafHash]) has
+//   - the payload shown for reading is the signed payload (R7);
+//   - the export ends with one end line (R23), whose checkpoint is signed
+//     by the log's key, [Options.LogKey] (R24);
+//   - the Merkle tree of the records' leaf hashes ([signet.LeafHash]) has
 //     the root of the export's checkpoint, or the export's consistency
-//     proof links it to that root;
-//   - the checkpoint is signed by the log's key, [Options.LogKey];
+//     proof links it to that root (R25);
 //   - optionally, a checkpoint kept apart from the export
 //     ([Options.Checkpoint], say one a client saw earlier) agrees with the
-//     export: an audit catches a log that rewrote its history since.
+//     export (R26): an audit catches a log that rewrote its history since.
 //
-// The first failure stops the audit and is returned as an [*Error] naming
-// the record's index, the line and the [Check] that failed.
+// # Failures
+//
+// An audit reports every failure, up to [Options.MaxFailures], each an
+// [*Error] naming the record's index, the line and the [signet.Rule]
+// broken, in [Summary.Failures]; [Audit] returns the first as its error.
+// After a failure it goes on without reporting its consequences again:
+// after an index gap (R4) it resyncs on the line's index, after a broken
+// chain link (R5) on the line's prev_hash, and a record that breaks any
+// other rule is not applied to the registry, but the next record must
+// link to its stated hash and its leaf goes into the tree. A line that
+// cannot be read as a record at all leaves a hole: the next record is
+// taken as it comes, and the tree is not compared with the checkpoints.
+// Once MaxFailures failures are found the audit stops reading
+// ([Summary.Stopped]).
 //
 // # Export format
 //
-// NDJSON: one [ledger.WireRecord] per line, with "jws" always present
+// NDJSON: one [signet.WireRecord] per line, with "jws" always present
 // (empty protected and signature for a record the operator made), then
-// one [ledger.WireExportEnd] line. Members other than those are refused.
+// one [signet.WireExportEnd] line; see [signet.ParseExportLine].
 //
 // # Cost
 //
 // An audit holds O(log n) tree hashes, the registry (signers and keys,
-// not records) and a bounded pipeline of records: its memory does not
-// grow with the log. Records are parsed, hashed and applied to the
-// registry in order on one goroutine; entries' signatures, the bulk of
-// the work, are verified on [Options.Workers] goroutines with the key
-// resolved in order.
+// not records), 24 bytes per nonce, and a pipeline of records bounded by
+// bytes, not by count: the records queued for or being verified hold at
+// most [Options.MaxInFlight] bytes of export lines (64 MiB by default),
+// whatever the lines' sizes. With the line being read (at most
+// [Options.MaxLine]) and the copies a record's decoding makes, memory
+// stays within a small multiple of MaxInFlight + MaxLine: a peak RSS of
+// about 3.5 times on an export of 10 MB lines (docs/PERFORMANCE.md,
+// "Audit memory on crafted exports").
+// Records are parsed, hashed and applied to the registry in order on one
+// goroutine; entries' signatures, the bulk of the work, are verified on
+// [Options.Workers] goroutines with the key resolved in order.
 package audit
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,9 +67,6 @@ import (
 	"time"
 
 	"github.com/signet-ledger/signet"
-	"github.com/signet-ledger/signet/keys"
-	"github.com/signet-ledger/signet/ledger"
-	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -84,6 +94,13 @@ type Options struct {
 	Workers int
 	// MaxLine bounds one line of the export. Optional. Default 16 MiB.
 	MaxLine int
+	// MaxInFlight bounds the bytes of export lines held by records queued
+	// for or being verified. Optional. Default 64 MiB; never less than
+	// MaxLine.
+	MaxInFlight int64
+	// MaxFailures is how many failures the audit reports before it stops
+	// reading. Optional. Default 100.
+	MaxFailures int
 	// Progress, if set, is called now and then from the reading goroutine
 	// with the records read and bytes consumed so far.
 	Progress func(records, bytes int64)
@@ -99,13 +116,19 @@ type Summary struct {
 	Revoked   int   // of which revoked
 	Root      tlog.Hash
 	// Checkpoint is the export's checkpoint.
-	Checkpoint *ledger.Checkpoint
+	Checkpoint *signet.Checkpoint
 	// CheckpointSigned is false when the signatures were not checked
 	// (SkipCheckpointSignature).
 	CheckpointSigned bool
 	// External is Options.Checkpoint, parsed, if given.
-	External *ledger.Checkpoint
-	Elapsed  time.Duration
+	External *signet.Checkpoint
+	// Failures are every failure found, in the export's order (by line);
+	// empty if the export verifies.
+	Failures []*Error
+	// Stopped is true when the audit stopped reading after MaxFailures
+	// failures: the rest of the export is unchecked.
+	Stopped bool
+	Elapsed time.Duration
 }
 
 // Rate is records audited per second.
@@ -117,9 +140,10 @@ func (s *Summary) Rate() float64 {
 }
 
 // Audit reads the export r to its end and checks it as the package
-// documentation describes. It returns the summary and nil, or the first
-// failure as an [*Error] (with a summary of what was read before it); a
-// read error, ctx's error or [ErrNoLogKey] otherwise.
+// documentation describes. It returns the summary and nil; or, if the
+// export breaks any rule, the summary with every failure in
+// [Summary.Failures] and the first of them as an [*Error]; or a read
+// error, ctx's error or [ErrNoLogKey].
 func Audit(ctx context.Context, r io.Reader, opts Options) (*Summary, error) {
 	a, err := newAuditor(opts)
 	if err != nil {
@@ -131,14 +155,20 @@ func Audit(ctx context.Context, r io.Reader, opts Options) (*Summary, error) {
 // auditor is one audit's state.
 type auditor struct {
 	opts     Options
-	external *ledger.Checkpoint
+	external *signet.Checkpoint
 	extRoot  *tlog.Hash // root of the first external.Size records, once read
-	st       *registry.State
+	replay   *signet.Replay
 	tree     compactRange
-	prev     ledger.Hash
+	lost     bool // the last record line could not be read: take the next as it comes
+	// computed is the hash of the last record's fields when it broke R6:
+	// the next record may link to it rather than to the stated hash.
+	computed *signet.Hash
+	holes    bool // some record line could not be read: the tree is not the log's
 	line     int64
+	lines    lineMap
+	fails    failures
 	sum      Summary
-	end      *ledger.WireExportEnd
+	end      *signet.WireExportEnd
 	endLine  int64
 }
 
@@ -152,11 +182,18 @@ func newAuditor(opts Options) (*auditor, error) {
 	if opts.MaxLine <= 0 {
 		opts.MaxLine = 16 << 20
 	}
-	a := &auditor{opts: opts, st: registry.NewState()}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 64 << 20
+	}
+	opts.MaxInFlight = max(opts.MaxInFlight, int64(opts.MaxLine))
+	if opts.MaxFailures <= 0 {
+		opts.MaxFailures = 100
+	}
+	a := &auditor{opts: opts, replay: signet.NewReplay()}
 	if opts.Checkpoint != nil {
 		cp, err := a.openCheckpoint(opts.Checkpoint, opts.Origin)
 		if err != nil {
-			return nil, &Error{Index: -1, Check: CheckExternal, Reason: "the checkpoint given apart: " + err.Error(), Err: err}
+			return nil, failure(signet.RuleExternalCpoint, -1, 0, err, "the checkpoint given apart: %v", err)
 		}
 		a.external = cp
 		a.sum.External = cp
@@ -166,11 +203,11 @@ func newAuditor(opts Options) (*auditor, error) {
 
 // openCheckpoint opens a checkpoint with the log key, or parses it
 // unverified if the audit skips signatures.
-func (a *auditor) openCheckpoint(msg []byte, origin string) (*ledger.Checkpoint, error) {
+func (a *auditor) openCheckpoint(msg []byte, origin string) (*signet.Checkpoint, error) {
 	if a.opts.SkipCheckpointSignature {
-		return ledger.ParseCheckpointUnverified(msg)
+		return signet.ParseCheckpointUnverified(msg)
 	}
-	return ledger.OpenCheckpointKey(msg, a.opts.LogKey, origin)
+	return signet.OpenCheckpointKey(msg, a.opts.LogKey, origin)
 }
 
 func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
@@ -178,9 +215,9 @@ func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
 	cr := &countReader{r: r}
 	sc := bufio.NewScanner(cr)
 	sc.Buffer(make([]byte, 64<<10), a.opts.MaxLine)
-	v := newVerifier(a.opts.Workers)
-	var failed *Error
-	for failed == nil && !v.failed() && sc.Scan() {
+	v := newVerifier(a.opts.Workers, a.opts.MaxInFlight, &a.fails)
+	limit := int64(a.opts.MaxFailures)
+	for a.fails.len() < limit && sc.Scan() {
 		a.line++
 		if a.line%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -191,120 +228,141 @@ func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
 				a.opts.Progress(a.tree.size, cr.n)
 			}
 		}
-		failed = a.readLine(sc.Bytes(), v)
+		if err := a.readLine(ctx, sc.Bytes(), v); err != nil {
+			v.stop()
+			return nil, err
+		}
 	}
-	first := v.stop()
-	if err := sc.Err(); err != nil && failed == nil {
+	v.stop()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.sum.Stopped = a.fails.len() >= limit
+	if err := sc.Err(); err != nil && !a.sum.Stopped {
 		if !errors.Is(err, bufio.ErrTooLong) {
 			return nil, fmt.Errorf("audit: reading the export: %w", err)
 		}
-		failed = a.fail(CheckFormat, "a line is longer than %d bytes", a.opts.MaxLine)
+		a.fails.add(failure(signet.RuleFormat, a.replay.Size(), a.line+1, nil, "a line is longer than %d bytes", a.opts.MaxLine))
+		a.sum.Stopped = true // the rest of the export cannot be read line by line
 	}
-	if failed == nil && first == nil {
-		failed = a.finish()
-	}
-	if first != nil && first.before(failed) {
-		failed = first
+	if !a.sum.Stopped {
+		a.finish()
 	}
 	a.summarize(time.Since(start))
 	if a.opts.Progress != nil {
 		a.opts.Progress(a.tree.size, cr.n)
 	}
-	if failed != nil {
-		return &a.sum, withRule(failed)
+	if len(a.sum.Failures) > 0 {
+		return &a.sum, a.sum.Failures[0]
 	}
 	return &a.sum, nil
 }
 
-// fail returns a failure of the record at the current position.
-func (a *auditor) fail(c Check, format string, args ...any) *Error {
-	return &Error{Index: a.tree.size, Line: a.line, Check: c, Reason: fmt.Sprintf(format, args...)}
-}
-
-// readLine checks one line: a record, or the end line.
-func (a *auditor) readLine(b []byte, v *verifier) *Error {
+// readLine checks one line: a record, or the end line. Its error is
+// ctx's, while waiting for the verifier.
+func (a *auditor) readLine(ctx context.Context, b []byte, v *verifier) error {
 	if a.end != nil {
-		return &Error{Index: -1, Line: a.line, Check: CheckEnd, Reason: "a line follows the end line"}
+		a.fails.add(failure(signet.RuleEnd, -1, a.line, nil, "a line follows the end line"))
+		return nil
 	}
-	var l line
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&l); err != nil || d.More() {
-		return a.fail(CheckFormat, "the line is not one JSON object of the export format: %v", errOr(err, "trailing data"))
-	}
-	if l.TreeSize != nil {
-		end, err := l.end()
-		if err != nil {
-			return &Error{Index: -1, Line: a.line, Check: CheckFormat, Reason: err.Error()}
-		}
+	w, end, err := signet.ParseExportLine(b)
+	switch {
+	case err != nil:
+		a.fails.add(ruleFailure(a.replay.Size(), a.line, err))
+		a.lost, a.holes = true, true
+		return nil
+	case end != nil:
 		a.end, a.endLine = end, a.line
 		return nil
 	}
-	w, err := l.record()
-	if err != nil {
-		return a.fail(CheckFormat, "%v", err)
-	}
-	return a.record(w, v)
+	return a.record(ctx, w, len(b), v)
 }
 
-// record checks one record line in log order and queues its signature.
-func (a *auditor) record(w *ledger.WireRecord, v *verifier) *Error {
-	n := a.tree.size
-	if w.Index != n {
-		return a.fail(CheckIndex, "expected record %d, found record %d: a record is missing, repeated or out of place", n, w.Index)
-	}
+// record checks one record line, of n bytes, in log order and queues
+// the rest of its checks.
+func (a *auditor) record(ctx context.Context, w *signet.WireRecord, n int, v *verifier) error {
 	rec, err := w.Record()
 	if err != nil {
-		return a.fail(CheckFormat, "%v", err)
+		index := w.Index
+		if index < 0 {
+			index = a.replay.Size()
+		}
+		a.fails.add(ruleFailure(index, a.line, err))
+		a.skip(w)
+		return nil
 	}
-	if rec.PrevHash != a.prev {
-		return a.fail(CheckChain, "prev_hash %s is not the hash of record %d, %s", rec.PrevHash, n-1, a.prev)
+	if a.lost {
+		a.replay.Resync(rec.Index, rec.PrevHash)
+		a.lost = false
 	}
-	if h := ledger.RecordHash(rec); h != rec.Hash {
-		return a.fail(CheckHash, "the hash of the record's fields is %s, not the stated %s", h, rec.Hash)
-	}
-	a.tree.append(ledger.LeafHash(rec.Hash))
+	a.lines.add(rec.Index, a.line)
+	a.tree.append(signet.LeafHash(rec.Hash))
 	if a.external != nil && a.tree.size == a.external.Size {
 		root := a.tree.root()
 		a.extRoot = &root
 	}
-	a.prev = rec.Hash
-	deferred, _, err := signet.CheckDeferred(a.st, rec)
-	var check func() error
-	if deferred != nil {
-		check = func() error { _, err := deferred(); return err }
-	}
+	check, err := a.next(rec)
+	a.computed = nil
 	if err != nil {
-		e := a.fail(replayCheck(err), "%v", err)
-		e.Index, e.Err = n, err
-		return e
+		a.fails.add(ruleFailure(rec.Index, a.line, err))
+		a.replay.Resync(rec.Index+1, rec.Hash)
+		if signet.RuleOf(err) == signet.RuleHash {
+			h := signet.RecordHash(rec)
+			a.computed = &h
+		}
+		return nil
 	}
 	a.count(rec.Kind)
-	v.add(job{index: n, line: a.line, check: check, shown: w.Payload, signed: rec.Payload})
-	return nil
+	return v.add(ctx, job{index: rec.Index, line: a.line, check: check, shown: w.Payload, signed: rec.Payload}, n)
 }
 
-// replayCheck says whether a replay error is about the signature or the
-// registry's rules.
-func replayCheck(err error) Check {
-	if errors.Is(err, keys.ErrBadSignature) || errors.Is(err, keys.ErrMalformed) ||
-		errors.Is(err, keys.ErrBadAlgorithm) || errors.Is(err, keys.ErrBadKey) {
-		return CheckSignature
+// next applies rec to the replay. A record out of place (R4) or off the
+// chain (R5) is reported, and the replay resynced on its index and
+// prev_hash, before its other rules are checked. After a record whose
+// stated hash was not its fields' (R6), linking to either is no new
+// failure: one of the two was already reported.
+func (a *auditor) next(rec *signet.Record) (func() error, error) {
+	for {
+		pos := a.replay.Size()
+		check, _, err := a.replay.NextDeferred(rec)
+		r := signet.RuleOf(err)
+		if r != signet.RuleIndex && r != signet.RuleChain {
+			return check, err
+		}
+		if r == signet.RuleIndex || a.computed == nil || *a.computed != rec.PrevHash {
+			a.fails.add(ruleFailure(pos, a.line, err))
+		}
+		a.replay.Resync(rec.Index, rec.PrevHash)
 	}
-	return CheckRegistry
 }
 
-func (a *auditor) count(k ledger.Kind) {
-	if k == ledger.KindEntry {
+// skip goes on after a record line whose fields do not parse: with its
+// stated hash, if that parses, as if it broke a rule of the registry;
+// otherwise leaving a hole.
+func (a *auditor) skip(w *signet.WireRecord) {
+	h, err := signet.ParseHash(w.Hash)
+	if err != nil || w.Index < 0 {
+		a.lost, a.holes = true, true
+		return
+	}
+	a.lost = false
+	a.lines.add(w.Index, a.line)
+	a.tree.append(signet.LeafHash(h))
+	a.replay.Resync(w.Index+1, h)
+}
+
+func (a *auditor) count(k signet.Kind) {
+	if k == signet.KindEntry {
 		a.sum.Entries++
 	} else {
 		a.sum.KeyEvents++
 	}
 }
 
+// summarize fills in the summary, and places and sorts the failures.
 func (a *auditor) summarize(d time.Duration) {
 	a.sum.Records, a.sum.Root, a.sum.Elapsed = a.tree.size, a.tree.root(), d
-	for _, s := range a.st.Signers() {
+	for _, s := range a.replay.Registry.Signers() {
 		a.sum.Signers++
 		for _, k := range s.Keys {
 			a.sum.Keys++
@@ -313,13 +371,13 @@ func (a *auditor) summarize(d time.Duration) {
 			}
 		}
 	}
-}
-
-func errOr(err error, s string) any {
-	if err != nil {
-		return err
+	for _, e := range a.fails.list {
+		if e.Line < 0 {
+			e.Line = a.lines.line(e.Index)
+		}
 	}
-	return s
+	f := a.fails.sorted()
+	a.sum.Failures = f[:min(len(f), a.opts.MaxFailures)]
 }
 
 // countReader counts the bytes read through it.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/audit"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
@@ -70,8 +71,9 @@ func TestAuditOK(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Audit = %v", err)
 	}
-	want := audit.Summary{Records: 13, Entries: 7, KeyEvents: 6, Signers: 3, Keys: 4, Revoked: 2}
-	got := audit.Summary{Records: s.Records, Entries: s.Entries, KeyEvents: s.KeyEvents, Signers: s.Signers, Keys: s.Keys, Revoked: s.Revoked}
+	type counts struct{ Records, Entries, KeyEvents, Signers, Keys, Revoked, Failures int64 }
+	want := counts{Records: 13, Entries: 7, KeyEvents: 6, Signers: 3, Keys: 4, Revoked: 2}
+	got := counts{s.Records, s.Entries, s.KeyEvents, int64(s.Signers), int64(s.Keys), int64(s.Revoked), int64(len(s.Failures))}
 	if got != want {
 		t.Errorf("Audit summary = %+v, want %+v", got, want)
 	}
@@ -106,7 +108,7 @@ func TestAuditPrefix(t *testing.T) {
 	// A proof for another size does not link.
 	export := append(bytes.Join(f.lines[:7], []byte("\n")), '\n')
 	_, err := f.audit(t, append(export, bytes.Replace(f.g.endLine(6), []byte(`"tree_size":6`), []byte(`"tree_size":7`), 1)...), audit.Options{})
-	wantFailure(t, err, -1, audit.CheckTree)
+	wantFailure(t, err, -1, signet.RuleTree)
 }
 
 func TestAuditExternalCheckpoint(t *testing.T) {
@@ -115,12 +117,12 @@ func TestAuditExternalCheckpoint(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		cp    []byte
-		check audit.Check // "" for OK
+		check signet.Rule // "" for OK
 	}{
 		{"Prefix", f.g.checkpoint(f.g.signer, 5), ""},
 		{"Whole", f.g.checkpoint(f.g.signer, 13), ""},
-		{"OtherKey", f.g.checkpoint(other, 5), audit.CheckExternal},
-		{"Fork", forkedCheckpoint(t, f, 5), audit.CheckExternal},
+		{"OtherKey", f.g.checkpoint(other, 5), signet.RuleExternalCpoint},
+		{"Fork", forkedCheckpoint(t, f, 5), signet.RuleExternalCpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.audit(t, f.export(), audit.Options{Checkpoint: tc.cp})
@@ -137,7 +139,7 @@ func TestAuditExternalCheckpoint(t *testing.T) {
 	export := append(bytes.Join(f.lines[:5], []byte("\n")), '\n')
 	export = append(export, f.g.endLine(5)...)
 	_, err := f.audit(t, export, audit.Options{Checkpoint: f.g.checkpoint(f.g.signer, 8)})
-	wantFailure(t, err, -1, audit.CheckExternal)
+	wantFailure(t, err, -1, signet.RuleExternalCpoint)
 }
 
 // forkedCheckpoint signs, with the log's own key, a checkpoint of size
@@ -164,66 +166,66 @@ func TestAuditDamage(t *testing.T) {
 		name   string
 		damage func(t *testing.T, lines [][]byte) [][]byte
 		index  int64
-		check  audit.Check
+		rule   signet.Rule
 	}{
-		{"PayloadShown", editByte(3, "payload", func(s string) string { return strings.Replace(s, "20.00", "29.00", 1) }), 3, audit.CheckPayload},
-		{"PayloadShownHTML", editByte(f.htmlEntry, "payload", func(s string) string { return strings.Replace(s, "vu", "vo", 1) }), f.htmlEntry, audit.CheckPayload},
-		{"PayloadSigned", editField(4, "jws.payload", bump(10, b64)), 4, audit.CheckHash},
-		{"Signature", editField(6, "jws.signature", bump(20, b64)), 6, audit.CheckHash},
-		{"Protected", editField(6, "jws.protected", bump(3, b64)), 6, audit.CheckHash},
-		{"Hash", editField(4, "hash", bump(7, hexDigits)), 4, audit.CheckHash},
-		{"PrevHash", editField(4, "prev_hash", bump(7, hexDigits)), 4, audit.CheckChain},
-		{"Kid", editField(4, "kid", bump(5, b64)), 4, audit.CheckHash},
-		{"Signer", editField(4, "signer", func(s string) string { return "bob" }), 4, audit.CheckHash},
-		{"Time", editField(4, "integrated_time", func(s string) string { return strings.Replace(s, "05.", "06.", 1) }), 4, audit.CheckHash},
-		{"TimeSpelling", editField(4, "integrated_time", func(s string) string { return strings.Replace(s, "Z", "+00:00", 1) }), 4, audit.CheckFormat},
-		{"HashUpperCase", editField(4, "hash", strings.ToUpper), 4, audit.CheckFormat},
+		{"PayloadShown", editByte(3, "payload", func(s string) string { return strings.Replace(s, "20.00", "29.00", 1) }), 3, signet.RuleShownPayload},
+		{"PayloadShownHTML", editByte(f.htmlEntry, "payload", func(s string) string { return strings.Replace(s, "vu", "vo", 1) }), f.htmlEntry, signet.RuleShownPayload},
+		{"PayloadSigned", editField(4, "jws.payload", bump(10, b64)), 4, signet.RuleHash},
+		{"Signature", editField(6, "jws.signature", bump(20, b64)), 6, signet.RuleHash},
+		{"Protected", editField(6, "jws.protected", bump(3, b64)), 6, signet.RuleHash},
+		{"Hash", editField(4, "hash", bump(7, hexDigits)), 4, signet.RuleHash},
+		{"PrevHash", editField(4, "prev_hash", bump(7, hexDigits)), 4, signet.RuleChain},
+		{"Kid", editField(4, "kid", bump(5, b64)), 4, signet.RuleHash},
+		{"Signer", editField(4, "signer", func(s string) string { return "bob" }), 4, signet.RuleHash},
+		{"Time", editField(4, "integrated_time", func(s string) string { return strings.Replace(s, "05.", "06.", 1) }), 4, signet.RuleHash},
+		{"TimeSpelling", editField(4, "integrated_time", func(s string) string { return strings.Replace(s, "Z", "+00:00", 1) }), 4, signet.RuleTime},
+		{"HashUpperCase", editField(4, "hash", strings.ToUpper), 4, signet.RuleFormat},
 		{"UnknownMember", func(t *testing.T, l [][]byte) [][]byte {
 			l[4] = bytes.Replace(l[4], []byte(`{"index"`), []byte(`{"note":"x","index"`), 1)
 			return l
-		}, 4, audit.CheckFormat},
-		{"NotJSON", func(t *testing.T, l [][]byte) [][]byte { l[2] = l[2][:40]; return l }, 2, audit.CheckFormat},
-		{"LineDropped", func(t *testing.T, l [][]byte) [][]byte { return remove(l, 4) }, 4, audit.CheckIndex},
-		{"FirstLineDropped", func(t *testing.T, l [][]byte) [][]byte { return remove(l, 0) }, 0, audit.CheckIndex},
-		{"LineDuplicated", func(t *testing.T, l [][]byte) [][]byte { return insert(l, 5, l[4]) }, 5, audit.CheckIndex},
-		{"LineMoved", func(t *testing.T, l [][]byte) [][]byte { return insert(remove(l, 3), 6, l[3]) }, 3, audit.CheckIndex},
-		{"KeyRecordRemoved", func(t *testing.T, l [][]byte) [][]byte { return remove(l, int(f.aliceKeyAdded)) }, f.aliceKeyAdded, audit.CheckIndex},
+		}, 4, signet.RuleFormat},
+		{"NotJSON", func(t *testing.T, l [][]byte) [][]byte { l[2] = l[2][:40]; return l }, 2, signet.RuleFormat},
+		{"LineDropped", func(t *testing.T, l [][]byte) [][]byte { return remove(l, 4) }, 4, signet.RuleIndex},
+		{"FirstLineDropped", func(t *testing.T, l [][]byte) [][]byte { return remove(l, 0) }, 0, signet.RuleIndex},
+		{"LineDuplicated", func(t *testing.T, l [][]byte) [][]byte { return insert(l, 5, l[4]) }, 5, signet.RuleIndex},
+		{"LineMoved", func(t *testing.T, l [][]byte) [][]byte { return insert(remove(l, 3), 6, l[3]) }, 3, signet.RuleIndex},
+		{"KeyRecordRemoved", func(t *testing.T, l [][]byte) [][]byte { return remove(l, int(f.aliceKeyAdded)) }, f.aliceKeyAdded, signet.RuleIndex},
 		// Rewritten history: every later hash recomputed, so only the
 		// deeper checks can catch it.
 		{"KeyRecordRemovedRechained", func(t *testing.T, l [][]byte) [][]byte {
 			return rechain(t, remove(l, int(f.aliceKeyAdded)), int(f.aliceKeyAdded))
-		}, f.aliceKeyAdded, audit.CheckRegistry}, // alice's second key is unknown
+		}, f.aliceKeyAdded, signet.RuleKeyState}, // alice's second key is unknown
 		{"SignatureRechained", func(t *testing.T, l [][]byte) [][]byte {
 			return rechain(t, editField(6, "jws.signature", bump(20, b64))(t, l), 6)
-		}, 6, audit.CheckSignature},
+		}, 6, signet.RuleSignature},
 		{"PayloadRechained", func(t *testing.T, l [][]byte) [][]byte {
 			return rechain(t, editField(4, "jws.payload", bump(10, b64))(t, l), 4)
-		}, 4, audit.CheckSignature},
+		}, 4, signet.RuleEntryPayload}, // the bumped base64 no longer decodes to UTF-8
 		{"RevocationRemovedRechained", func(t *testing.T, l [][]byte) [][]byte {
 			return rechain(t, remove(l, int(f.aliceRevoked)), int(f.aliceRevoked))
-		}, -1, audit.CheckTree}, // every record is fine on its own; the tree is not
+		}, -1, signet.RuleTree}, // every record is fine on its own; the tree is not
 		{"EntryBySignedRevokedKey", func(t *testing.T, l [][]byte) [][]byte {
 			return rechain(t, insert(l, int(f.aliceRevoked)+1, revokedKeyEntry(t, f, f.aliceRevoked+1)), int(f.aliceRevoked)+1)
-		}, f.aliceRevoked + 1, audit.CheckRegistry},
+		}, f.aliceRevoked + 1, signet.RuleKeyState},
 		{"OperatorRevocationEdited", func(t *testing.T, l [][]byte) [][]byte {
 			return rechain(t, editField(f.bobRevoked, "kid", func(string) string { return "x" })(t, l), int(f.bobRevoked))
-		}, f.bobRevoked, audit.CheckRegistry},
-		{"Truncated", func(t *testing.T, l [][]byte) [][]byte { return l[:len(l)-1] }, -1, audit.CheckEnd},
-		{"TruncatedMidRecord", func(t *testing.T, l [][]byte) [][]byte { l = l[:len(l)-1]; l[len(l)-1] = l[len(l)-1][:30]; return l }, 12, audit.CheckFormat},
-		{"AfterEnd", func(t *testing.T, l [][]byte) [][]byte { return append(l, l[3]) }, -1, audit.CheckEnd},
+		}, f.bobRevoked, signet.RuleJWS}, // an operator record names no kid
+		{"Truncated", func(t *testing.T, l [][]byte) [][]byte { return l[:len(l)-1] }, -1, signet.RuleEnd},
+		{"TruncatedMidRecord", func(t *testing.T, l [][]byte) [][]byte { l = l[:len(l)-1]; l[len(l)-1] = l[len(l)-1][:30]; return l }, 12, signet.RuleFormat},
+		{"AfterEnd", func(t *testing.T, l [][]byte) [][]byte { return append(l, l[3]) }, -1, signet.RuleEnd},
 		{"TreeSize", func(t *testing.T, l [][]byte) [][]byte {
 			l[len(l)-1] = bytes.Replace(l[len(l)-1], []byte(`"tree_size":13`), []byte(`"tree_size":12`), 1)
 			return l
-		}, -1, audit.CheckTree},
-		{"CheckpointOtherLog", endCheckpoint(func() []byte { return checkpointFor(t, f, otherLog, "another.example/log") }), -1, audit.CheckCheckpoint},
-		{"CheckpointOtherKey", endCheckpoint(func() []byte { return f.g.checkpoint(otherKey, 13) }), -1, audit.CheckCheckpoint},
-		{"CheckpointOtherTree", endCheckpoint(func() []byte { return forkedCheckpoint(t, f, 13) }), -1, audit.CheckTree},
+		}, -1, signet.RuleTree},
+		{"CheckpointOtherLog", endCheckpoint(func() []byte { return checkpointFor(t, f, otherLog, "another.example/log") }), -1, signet.RuleCheckpoint},
+		{"CheckpointOtherKey", endCheckpoint(func() []byte { return f.g.checkpoint(otherKey, 13) }), -1, signet.RuleCheckpoint},
+		{"CheckpointOtherTree", endCheckpoint(func() []byte { return forkedCheckpoint(t, f, 13) }), -1, signet.RuleTree},
 		{"CheckpointSignatureByte", func(t *testing.T, l [][]byte) [][]byte {
 			end := l[len(l)-1]
 			i := bytes.LastIndex(end, []byte(`\n"`)) - 10
 			end[i] = bump(0, b64)(string(end[i : i+1]))[0]
 			return l
-		}, -1, audit.CheckCheckpoint},
+		}, -1, signet.RuleCheckpoint},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,19 +239,19 @@ func TestAuditDamage(t *testing.T) {
 				t.Fatal("the damage changed nothing")
 			}
 			_, err := f.audit(t, export, audit.Options{})
-			wantFailure(t, err, tc.index, tc.check)
+			wantFailure(t, err, tc.index, tc.rule)
 		})
 	}
 }
 
-func wantFailure(t *testing.T, err error, index int64, check audit.Check) {
+func wantFailure(t *testing.T, err error, index int64, rule signet.Rule) {
 	t.Helper()
 	var ae *audit.Error
 	if !errors.As(err, &ae) {
-		t.Fatalf("Audit = %v, want an *audit.Error at index %d, check %s", err, index, check)
+		t.Fatalf("Audit = %v, want an *audit.Error at index %d, rule %s", err, index, rule)
 	}
-	if ae.Index != index || ae.Check != check {
-		t.Fatalf("Audit = %v (index %d, check %s), want index %d, check %s", err, ae.Index, ae.Check, index, check)
+	if ae.Index != index || ae.Rule != rule || ae.Check != audit.Check(rule.Name()) {
+		t.Fatalf("Audit = %v (index %d, rule %s, check %s), want index %d, rule %s, check %s", err, ae.Index, ae.Rule, ae.Check, index, rule, rule.Name())
 	}
 	t.Logf("%v", err)
 }

@@ -1,27 +1,28 @@
 package audit
 
 import (
-	"fmt"
 	"strings"
 
-	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
 // finish checks the end line against the replayed tree: the checkpoint's
 // signature, its root (directly, or through the consistency proof), and
-// the checkpoint held apart, if any.
-func (a *auditor) finish() *Error {
+// the checkpoint held apart, if any. With a hole in the records, the
+// tree is not the log's and is not compared.
+func (a *auditor) finish() {
 	if a.end == nil {
-		return &Error{Index: -1, Line: a.line, Check: CheckEnd,
-			Reason: fmt.Sprintf("the export ends after %d records without its checkpoint line: it is truncated", a.tree.size)}
+		a.fails.add(failure(signet.RuleEnd, -1, a.line, nil, "the export ends after %d records without its checkpoint line: it is truncated", a.tree.size))
+		return
 	}
-	fail := func(c Check, err error, format string, args ...any) *Error {
-		return &Error{Index: -1, Line: a.endLine, Check: c, Reason: fmt.Sprintf(format, args...), Err: err}
+	fail := func(r signet.Rule, err error, format string, args ...any) {
+		a.fails.add(failure(r, -1, a.endLine, err, format, args...))
 	}
 	end, n, root := a.end, a.tree.size, a.tree.root()
-	if end.TreeSize != n {
-		return fail(CheckTree, nil, "the end line says tree_size %d, but the export holds %d records from index 0", end.TreeSize, n)
+	if end.TreeSize != n && !a.holes {
+		fail(signet.RuleTree, nil, "the end line says tree_size %d, but the export holds %d records from index 0", end.TreeSize, n)
+		return
 	}
 	origin := a.opts.Origin
 	if origin == "" && a.external != nil {
@@ -29,32 +30,37 @@ func (a *auditor) finish() *Error {
 	}
 	cp, err := a.openCheckpoint([]byte(end.Checkpoint), origin)
 	if err != nil {
-		return fail(CheckCheckpoint, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err)
+		fail(signet.RuleCheckpoint, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err)
+		return
 	}
 	a.sum.Checkpoint, a.sum.CheckpointSigned = cp, !a.opts.SkipCheckpointSignature
+	if a.holes {
+		return
+	}
 	switch {
 	case cp.Size < n:
-		return fail(CheckTree, nil, "the checkpoint covers %d records, fewer than the %d exported", cp.Size, n)
+		fail(signet.RuleTree, nil, "the checkpoint covers %d records, fewer than the %d exported", cp.Size, n)
 	case cp.Size == n && root != cp.Root:
-		return fail(CheckTree, nil, "the Merkle root of the %d records is %s, but the checkpoint's is %s", n, root, cp.Root)
+		fail(signet.RuleTree, nil, "the Merkle root of the %d records is %s, but the checkpoint's is %s", n, root, cp.Root)
 	case cp.Size == n && len(end.Consistency) != 0:
-		return fail(CheckTree, nil, "the end line has a consistency proof, but the checkpoint is of the exported tree itself")
-	case cp.Size > n:
-		if err := tlog.CheckTree(end.Consistency, cp.Size, cp.Root, n, root); err != nil {
-			return fail(CheckTree, err, "the consistency proof does not link the %d records (root %s) to the checkpoint of %d", n, root, cp.Size)
+		fail(signet.RuleTree, nil, "the end line has a consistency proof, but the checkpoint is of the exported tree itself")
+	case cp.Size > n && tlog.CheckTree(end.Consistency, cp.Size, cp.Root, n, root) != nil:
+		fail(signet.RuleTree, nil, "the consistency proof does not link the %d records (root %s) to the checkpoint of %d", n, root, cp.Size)
+	default:
+		if e := a.checkExternal(cp, n); e != nil {
+			a.fails.add(e)
 		}
 	}
-	return a.checkExternal(cp, n)
 }
 
 // checkExternal relates the checkpoint held apart to the export.
-func (a *auditor) checkExternal(cp *ledger.Checkpoint, n int64) *Error {
+func (a *auditor) checkExternal(cp *signet.Checkpoint, n int64) *Error {
 	ext := a.external
 	if ext == nil {
 		return nil
 	}
 	fail := func(format string, args ...any) *Error {
-		return &Error{Index: -1, Check: CheckExternal, Reason: fmt.Sprintf(format, args...)}
+		return failure(signet.RuleExternalCpoint, -1, 0, nil, format, args...)
 	}
 	switch {
 	case ext.Origin != cp.Origin:

@@ -221,3 +221,9 @@ func (g *gen) close() {
 		g.t.Fatal(err)
 	}
 }
+
+// entryWithNonce appends a journal entry signed by k with the nonce of
+// the record at index at, as a replayed request would carry it.
+func (g *gen) entryWithNonce(id string, k keys.PrivateKey, at int64, payload string) {
+	g.add(signed(g.entryJWS(k, at, []byte(payload)), ledger.KindEntry, id, k.Public().Thumbprint()))
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,4 +89,30 @@ func writeLargeExport(t *testing.T, path string, n int) (string, int64) {
 		t.Fatal(err)
 	}
 	return g.logKey, st.Size()
+}
+
+// TestWriteCraftedExport writes, when SIGNET_CRAFTED_EXPORT names a file,
+// a valid export of 200 entries with payloads of about 4 MiB each (lines
+// of about 9.5 MiB), and the log key beside it (".key"): the input of the
+// memory measurement in docs/PERFORMANCE.md. It is not run otherwise.
+func TestWriteCraftedExport(t *testing.T) {
+	path := os.Getenv("SIGNET_CRAFTED_EXPORT")
+	if path == "" {
+		t.Skip("set SIGNET_CRAFTED_EXPORT=FILE to write the crafted export")
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g := newGen(t, f)
+	k := g.register("alice")
+	blob := strings.Repeat("x", 4<<20)
+	for range 200 {
+		g.entry("alice", k, `{"blob":"`+blob+`"}`)
+	}
+	g.close()
+	if err := os.WriteFile(path+".key", []byte(g.logKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

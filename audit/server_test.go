@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/audit"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/signettest"
@@ -56,5 +57,5 @@ func TestAuditServerExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := audit.Audit(ctx, &buf, audit.Options{LogKey: e.LogKey})
-	wantFailure(t, err, 0, audit.CheckIndex)
+	wantFailure(t, err, 0, signet.RuleIndex)
 }

@@ -1,12 +1,12 @@
 package audit
 
 import (
+	"context"
 	"encoding/json"
-	"math"
 	"sync"
-	"sync/atomic"
 
-	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet"
+	"golang.org/x/sync/semaphore"
 )
 
 // job is the part of one record's checks that can run out of order: its
@@ -17,89 +17,95 @@ type job struct {
 	check       func() error // nil for key records, verified in order
 	shown       json.RawMessage
 	signed      string
+	weight      int64 // the bytes of its line it holds, as acquired
 }
 
-// batchSize is how many jobs travel together to a worker.
-const batchSize = 128
+// batchSize is how many jobs travel together to a worker, and
+// batchBytes how many line bytes at most, so that large lines spread
+// over the workers.
+const (
+	batchSize  = 128
+	batchBytes = 1 << 20
+)
 
-// verifier runs jobs on a fixed set of workers and keeps the failure with
-// the lowest index. Its memory is bounded: add blocks while every worker
-// is busy and the queue is full.
+// verifier runs jobs on a fixed set of workers and reports their
+// failures. Its memory is bounded by bytes: the jobs queued or running
+// hold at most budget bytes of export lines; add blocks until enough
+// finish.
 type verifier struct {
-	jobs  chan []job
-	batch []job
-	wg    sync.WaitGroup
-
-	mu     sync.Mutex
-	first  *Error
-	lowest atomic.Int64 // index of first, or MaxInt64
+	jobs   chan []job
+	batch  []job
+	bytes  int64 // in batch
+	sem    *semaphore.Weighted
+	budget int64
+	fails  *failures
+	wg     sync.WaitGroup
 }
 
-func newVerifier(workers int) *verifier {
-	v := &verifier{jobs: make(chan []job, 2*workers), batch: make([]job, 0, batchSize)}
-	v.lowest.Store(math.MaxInt64)
+func newVerifier(workers int, budget int64, fails *failures) *verifier {
+	v := &verifier{jobs: make(chan []job, 2*workers), batch: make([]job, 0, batchSize),
+		sem: semaphore.NewWeighted(budget), budget: budget, fails: fails}
 	for range workers {
 		v.wg.Go(v.work)
 	}
 	return v
 }
 
-// add queues j.
-func (v *verifier) add(j job) {
+// add queues j, whose line had n bytes, once the budget allows: until
+// ctx is done.
+func (v *verifier) add(ctx context.Context, j job, n int) error {
+	j.weight = min(int64(n), v.budget)
+	if !v.sem.TryAcquire(j.weight) {
+		v.flush() // the batch's jobs must run to free the budget
+		if err := v.sem.Acquire(ctx, j.weight); err != nil {
+			return err
+		}
+	}
 	v.batch = append(v.batch, j)
-	if len(v.batch) == batchSize {
+	v.bytes += j.weight
+	if len(v.batch) == batchSize || v.bytes >= batchBytes {
+		v.flush()
+	}
+	return nil
+}
+
+func (v *verifier) flush() {
+	if len(v.batch) > 0 {
 		v.jobs <- v.batch
-		v.batch = make([]job, 0, batchSize)
+		v.batch, v.bytes = make([]job, 0, batchSize), 0
 	}
 }
 
-// failed reports whether some job has failed: reading further is useless.
-func (v *verifier) failed() bool { return v.lowest.Load() != math.MaxInt64 }
-
-// stop runs the queued jobs, waits for the workers and returns the first
-// failure, if any.
-func (v *verifier) stop() *Error {
-	if len(v.batch) > 0 {
-		v.jobs <- v.batch
-		v.batch = nil
-	}
+// stop runs the queued jobs and waits for the workers.
+func (v *verifier) stop() {
+	v.flush()
 	close(v.jobs)
 	v.wg.Wait()
-	return v.first
 }
 
 func (v *verifier) work() {
 	for batch := range v.jobs {
 		for i := range batch {
-			j := &batch[i]
-			if j.index > v.lowest.Load() {
-				continue // a failure comes earlier: this one cannot be first
+			if e := batch[i].run(); e != nil {
+				v.fails.add(e)
 			}
-			if e := j.run(); e != nil {
-				v.fail(e)
-			}
+			w := batch[i].weight
+			batch[i] = job{} // let the record go before its bytes are released
+			v.sem.Release(w)
 		}
 	}
 }
 
+// run checks the deferred rules of the record, then its shown payload
+// (R7): a record reports one failure at most.
 func (j *job) run() *Error {
 	if j.check != nil {
 		if err := j.check(); err != nil {
-			return &Error{Index: j.index, Line: j.line, Check: CheckSignature, Reason: err.Error(), Err: err}
+			return ruleFailure(j.index, j.line, err)
 		}
 	}
-	if !ledger.SamePayload(j.shown, j.signed) {
-		return &Error{Index: j.index, Line: j.line, Check: CheckPayload,
-			Reason: "the payload shown is not the payload signed (jws.payload)"}
+	if !signet.SamePayload(j.shown, j.signed) {
+		return failure(signet.RuleShownPayload, j.index, j.line, nil, "the payload shown is not the payload signed (jws.payload)")
 	}
 	return nil
-}
-
-func (v *verifier) fail(e *Error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if e.before(v.first) {
-		v.first = e
-		v.lowest.Store(e.Index)
-	}
 }

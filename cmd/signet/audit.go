@@ -3,27 +3,28 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/audit"
 	"github.com/signet-ledger/signet/ledger"
 )
 
 var auditCmd = &command{
 	name:     "audit",
-	synopsis: "FILE [--log-key KEY] [--checkpoint NOTE] [--skip-checkpoint-signature] [--workers N]",
+	synopsis: "FILE [--log-key KEY] [--checkpoint NOTE] [--skip-checkpoint-signature] [--workers N] [--max-failures N]",
 	short:    "verify an export offline: signatures, hashes, chain, tree, checkpoint",
 	long: "Verify an export (signet export) offline, with no server: replay it from index 0, rebuilding the key " +
 		"registry from its key records; check every index, chain link and record hash, every signature with the " +
 		"key valid at its index, the shown payloads, the Merkle root against the checkpoint (or through the " +
 		"consistency proof) and the checkpoint's signature with the log key: --log-key, else the key pinned for " +
 		"the export's log by signet checkpoint. --checkpoint also checks a checkpoint kept apart, say one seen " +
-		"earlier, against the export. The first failure names the record's index and the check; exit 3.",
+		"earlier, against the export. Every failure is listed, up to --max-failures, with the rule it breaks, the " +
+		"record's index and the line; exit 3.",
 	run: runAudit,
 }
 
@@ -45,6 +46,20 @@ type auditView struct {
 	Error            string  `json:"error,omitempty"`
 	FailedIndex      *int64  `json:"failed_index,omitempty"`
 	FailedCheck      string  `json:"failed_check,omitempty"`
+	// Failures lists every failure; the fields above describe the first.
+	Failures []failureView `json:"failures,omitempty"`
+	// Stopped is set when the audit stopped at --max-failures.
+	Stopped bool `json:"stopped,omitempty"`
+}
+
+// failureView is one failure in signet audit's --json output; index is
+// -1 for a failure of no single record.
+type failureView struct {
+	Rule   string `json:"rule"`
+	Check  string `json:"check"`
+	Index  int64  `json:"index"`
+	Line   int64  `json:"line,omitempty"`
+	Detail string `json:"detail"`
 }
 
 func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
@@ -53,6 +68,7 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	cpFile := fs.String("checkpoint", "", "a signed checkpoint `NOTE` file of the same log to check the export against")
 	skip := fs.Bool("skip-checkpoint-signature", false, "audit without a log key: everything but the checkpoints' signatures")
 	workers := fs.Int("workers", 0, "verify signatures on `N` goroutines (default: one per core)")
+	maxFailures := fs.Int("max-failures", 100, "stop after reporting `N` failures")
 	pos, err := cmd.parse(e, fs, args)
 	if err != nil {
 		return err
@@ -60,7 +76,7 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	if err := cmd.wantArgs(pos, 1, 1); err != nil {
 		return err
 	}
-	opts := audit.Options{SkipCheckpointSignature: *skip, Workers: *workers}
+	opts := audit.Options{SkipCheckpointSignature: *skip, Workers: *workers, MaxFailures: *maxFailures}
 	if *cpFile != "" {
 		if opts.Checkpoint, err = os.ReadFile(*cpFile); err != nil {
 			return err
@@ -94,8 +110,7 @@ func (e *env) auditLogKey(file, flagKey string, external []byte) (string, error)
 	if external != nil {
 		origin = ledger.CheckpointOrigin(external)
 	} else if end, err := lastLine(file); err == nil {
-		var w ledger.WireExportEnd
-		if json.Unmarshal(end, &w) == nil {
+		if _, w, err := signet.ParseExportLine(end); err == nil && w != nil {
 			origin = ledger.CheckpointOrigin([]byte(w.Checkpoint))
 		}
 	}
@@ -141,6 +156,10 @@ func (e *env) auditResult(s *audit.Summary, err error) error {
 		if s.External != nil {
 			v.ExternalSize = &s.External.Size
 		}
+		for _, f := range s.Failures {
+			v.Failures = append(v.Failures, failureView{string(f.Rule), string(f.Check), f.Index, f.Line, f.Reason})
+		}
+		v.Stopped = s.Stopped
 	}
 	if ae != nil {
 		v.Error, v.FailedIndex, v.FailedCheck = ae.Error(), &ae.Index, string(ae.Check)
@@ -153,7 +172,7 @@ func (e *env) auditResult(s *audit.Summary, err error) error {
 
 func printAudit(w io.Writer, s *audit.Summary, failed *audit.Error) {
 	if failed != nil {
-		fmt.Fprintf(w, "audit FAILED after %d records: %s\n", s.Records, failed)
+		printFailures(w, s, failed)
 		return
 	}
 	fmt.Fprintf(w, "audit OK: %d records (%d entries, %d key events), %d signers, %d keys (%d revoked)\n",
@@ -168,4 +187,26 @@ func printAudit(w io.Writer, s *audit.Summary, failed *audit.Error) {
 		fmt.Fprintf(w, "checkpoint given apart (size %d) agrees with the export\n", s.External.Size)
 	}
 	fmt.Fprintf(w, "took %v: %.0f records/s\n", s.Elapsed.Round(time.Millisecond), s.Rate())
+}
+
+// printFailures lists every failure: rule, index, line and detail.
+func printFailures(w io.Writer, s *audit.Summary, first *audit.Error) {
+	if s == nil || len(s.Failures) == 0 {
+		fmt.Fprintf(w, "audit FAILED: %s\n", first)
+		return
+	}
+	fmt.Fprintf(w, "audit FAILED after %d records: %d failures\n", s.Records, len(s.Failures))
+	for _, f := range s.Failures {
+		where := "export"
+		switch {
+		case f.Index >= 0:
+			where = fmt.Sprintf("record %d (line %d)", f.Index, f.Line)
+		case f.Line > 0:
+			where = fmt.Sprintf("line %d", f.Line)
+		}
+		fmt.Fprintf(w, "  %-3s %-13s %s: %s\n", f.Rule, f.Check, where, f.Reason)
+	}
+	if s.Stopped {
+		fmt.Fprintf(w, "stopped after %d failures (--max-failures): the rest of the export is unchecked\n", len(s.Failures))
+	}
 }

@@ -93,12 +93,25 @@ func TestAuditDamagedExport(t *testing.T) {
 		t.Fatalf("audit of a damaged export = exit %d\n%s%s", code, out, errOut)
 	}
 	wantContains(t, "audit output", out, "audit FAILED after")
-	wantContains(t, "audit stderr", errOut, "record 3 (line 4): payload:", "hint:")
+	wantContains(t, "audit stderr", errOut, "record 3 (line 4): R7 payload:", "hint:")
 	var v auditView
 	out, _, _ = c.run("audit", damaged, "--log-key", e.LogKey, "--json")
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v.OK || v.FailedIndex == nil || *v.FailedIndex != 3 || v.FailedCheck != "payload" {
 		t.Errorf("audit --json = %+v, %v", v, err)
 	}
+	if len(v.Failures) != 1 || v.Failures[0].Rule != "R7" || v.Failures[0].Line != 4 {
+		t.Errorf("audit --json failures = %+v, want one R7 on line 4", v.Failures)
+	}
+	// Every failure is listed, up to --max-failures.
+	lines[5] = strings.Replace(lines[5], `"n":5`, `"n":6`, 1)
+	twice := c.write("twice.ndjson", strings.Join(lines, "\n"))
+	out, _, _ = c.run("audit", twice, "--log-key", e.LogKey)
+	wantContains(t, "audit of two failures", out, "2 failures", "R7  payload       record 3 (line 4)", "R7  payload       record 5 (line 6)")
+	out, _, code = c.run("audit", twice, "--log-key", e.LogKey, "--max-failures", "1")
+	if code != ExitVerify || strings.Contains(out, "record 5") {
+		t.Errorf("audit --max-failures 1 = exit %d\n%s", code, out)
+	}
+	wantContains(t, "audit --max-failures 1", out, "1 failures", "stopped after 1 failures")
 	// Without a key, skipping the checkpoint signature on purpose.
 	fresh := newCLI(t, e)
 	fresh.fails(ExitUsage, "audit", export)

@@ -3,12 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/audit"
 	"github.com/signet-ledger/signet/ledger"
 )
@@ -53,7 +53,8 @@ func importLog(ctx context.Context, c config, file string, log *slog.Logger) err
 	return nil
 }
 
-// exportReader reads an export's record lines up to its end line.
+// exportReader reads an export's record lines up to its end line, with
+// the one strict codec of export lines, [signet.ParseExportLine].
 type exportReader struct {
 	sc *bufio.Scanner
 }
@@ -72,16 +73,12 @@ func (e *exportReader) next() (*ledger.Record, error) {
 		}
 		return nil, io.EOF
 	}
-	line := e.sc.Bytes()
-	var probe struct {
-		TreeSize *int64 `json:"tree_size"`
-	}
-	if json.Unmarshal(line, &probe) == nil && probe.TreeSize != nil {
-		return nil, io.EOF
-	}
-	var w ledger.WireRecord
-	if err := json.Unmarshal(line, &w); err != nil {
+	w, end, err := signet.ParseExportLine(e.sc.Bytes())
+	switch {
+	case err != nil:
 		return nil, err
+	case end != nil:
+		return nil, io.EOF
 	}
 	return w.Record()
 }
