@@ -50,7 +50,7 @@ func requestLevel() []Scenario {
 			prelude(e(func(s *Step) { s.NoNonce = true }))...),
 		bad("r11-entry-with-jwk", signet.RuleKeyHeader, "alice's entry carries her key in jwk instead of naming it by kid",
 			prelude(e(func(s *Step) { s.JWKHeader = true }))...),
-		bad("r12-duplicate-member", signet.RuleEntryPayload, `alice's entry payload has the member "amount" twice, with different values`,
+		bad("r12-duplicate-member", signet.RuleFormat, `alice's entry payload has the member "amount" twice, with different values: the export line shows it, so the line is not strict JSON (R1, checked before R12); the server refuses the request under R12`,
 			prelude(entry("alice", A1, `{"journal_id":"JE-0002","amount":"1.00","amount":"1000000.00"}`))...),
 		bad("r12-not-an-object", signet.RuleEntryPayload, "alice's entry payload is a JSON array, not an object",
 			prelude(entry("alice", A1, `["JE-0002","20.00"]`))...),
