@@ -56,8 +56,10 @@ func (r *logRegistry) catchUpLocked(ctx context.Context, head int64) error {
 			n++
 		}
 		if err := r.replay(ctx, recs[:n]); err != nil {
-			r.broken = err
-			break
+			if errors.Is(err, ErrCorrupt) {
+				r.broken = err // only damage is permanent: a cancelled read is retried
+			}
+			return err
 		}
 		if n < keyEventPage {
 			r.size = head
@@ -78,11 +80,8 @@ func (r *logRegistry) replay(ctx context.Context, recs []*Record) error {
 		idx[i] = tlog.StoredHashIndex(0, rec.Index)
 	}
 	leaves, err := r.store.ReadHashes(ctx, idx)
-	if err != nil && !errors.Is(err, ErrUnavailable) {
-		return fmt.Errorf("%w: the tree's leaves of the key records are missing: %w", ErrCorrupt, err)
-	}
 	if err != nil {
-		return err
+		return fmt.Errorf("ledger: reading the tree leaves of key records: %w", err)
 	}
 	for i, rec := range recs {
 		if signet.RecordHash(rec) != rec.Hash || signet.LeafHash(rec.Hash) != leaves[i] {
