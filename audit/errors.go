@@ -43,16 +43,21 @@ type Error struct {
 	Err    error // the underlying error, if any
 }
 
-// Error returns "audit: record 12 (line 13): R18 signature: ...".
-func (e *Error) Error() string {
-	where := "export"
+// Where says where the failure is: "record 12 (line 13)", "line 14", or
+// "export" when no line is to blame.
+func (e *Error) Where() string {
 	switch {
 	case e.Index >= 0:
-		where = fmt.Sprintf("record %d (line %d)", e.Index, e.Line)
+		return fmt.Sprintf("record %d (line %d)", e.Index, e.Line)
 	case e.Line > 0:
-		where = fmt.Sprintf("line %d", e.Line)
+		return fmt.Sprintf("line %d", e.Line)
 	}
-	return fmt.Sprintf("audit: %s: %s %s: %s", where, e.Rule, e.Check, e.Reason)
+	return "export"
+}
+
+// Error returns "audit: record 12 (line 13): R18 signature: ...".
+func (e *Error) Error() string {
+	return fmt.Sprintf("audit: %s: %s %s: %s", e.Where(), e.Rule, e.Check, e.Reason)
 }
 
 // Unwrap returns the underlying error.

@@ -197,14 +197,7 @@ func printFailures(w io.Writer, s *audit.Summary, first *audit.Error) {
 	}
 	fmt.Fprintf(w, "audit FAILED after %d records: %d failures\n", s.Records, len(s.Failures))
 	for _, f := range s.Failures {
-		where := "export"
-		switch {
-		case f.Index >= 0:
-			where = fmt.Sprintf("record %d (line %d)", f.Index, f.Line)
-		case f.Line > 0:
-			where = fmt.Sprintf("line %d", f.Line)
-		}
-		fmt.Fprintf(w, "  %-3s %-13s %s: %s\n", f.Rule, f.Check, where, f.Reason)
+		fmt.Fprintf(w, "  %-3s %-13s %s: %s\n", f.Rule, f.Check, f.Where(), f.Reason)
 	}
 	if s.Stopped {
 		fmt.Fprintf(w, "stopped after %d failures (--max-failures): the rest of the export is unchecked\n", len(s.Failures))
