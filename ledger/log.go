@@ -80,11 +80,16 @@ type Log struct {
 	reg    *logRegistry
 }
 
-// Open returns a Log on cfg.Store. Call Close to stop it.
+// Open returns a Log on cfg.Store. Call Close to stop it. It refuses, with
+// a [*KeyMismatchError], a log whose latest checkpoint was not signed by
+// cfg.Verifier's key for cfg.Origin.
 func Open(ctx context.Context, cfg Config) (*Log, error) {
 	cfg.defaults()
 	if cfg.Store == nil || cfg.Signer == nil || cfg.Verifier == nil || cfg.Origin == "" {
 		return nil, errors.New("ledger: Config needs Store, Signer, Verifier and Origin")
+	}
+	if err := checkKey(ctx, cfg); err != nil {
+		return nil, err
 	}
 	key, err := cfg.Store.Secret(ctx, "nonce-hmac-key", func() []byte {
 		b := make([]byte, 32)

@@ -39,7 +39,7 @@ if [[ -z ${DATABASE_URL:-} && ${SIGNET_STORE:-sqlite} == postgres ]]; then
 fi
 
 export SIGNET_DATA_DIR=${SIGNET_DATA_DIR:-$repo/.signet/data}
-mkdir -p -- "$SIGNET_DATA_DIR"
+mkdir -p -m 0700 -- "$SIGNET_DATA_DIR"
 
 cd -- "$repo"
 mkdir -p .signet/bin

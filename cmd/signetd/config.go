@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // config is signetd's configuration: each field is a flag with an
@@ -35,6 +38,10 @@ type config struct {
 	TLSKey      string
 	LogFormat   string
 	CPUProfile  string
+
+	// envErrs are the environment values that did not parse: a start-up
+	// error, never a silent fallback to the default.
+	envErrs []error
 }
 
 // flagSet declares every flag on c, reading defaults from getenv.
@@ -46,42 +53,62 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 		}
 		fs.StringVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
 	}
-	dur := func(p *time.Duration, flagName, env string, def time.Duration, usage string) {
-		if v, err := time.ParseDuration(getenv(env)); err == nil {
-			def = v
+	// parsed sets def from the environment variable env if it is set,
+	// recording an error naming env and the accepted form if it does not
+	// parse.
+	parsed := func(env, form string, parse func(string) error) {
+		if v := getenv(env); v != "" {
+			if err := parse(v); err != nil {
+				c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not %s", env, v, form))
+			}
 		}
+	}
+	dur := func(p *time.Duration, flagName, env string, def time.Duration, usage string) {
+		parsed(env, "a duration such as 90s, 10m or 1h", func(v string) (err error) {
+			def, err = time.ParseDuration(v)
+			return err
+		})
 		fs.DurationVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
 	}
 	num := func(p *int, flagName, env string, def int, usage string) {
-		if v, err := strconv.Atoi(getenv(env)); err == nil {
-			def = v
-		}
+		parsed(env, "a decimal integer", func(v string) (err error) {
+			def, err = strconv.Atoi(v)
+			return err
+		})
 		fs.IntVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
 	}
 	flt := func(p *float64, flagName, env string, def float64, usage string) {
-		if v, err := strconv.ParseFloat(getenv(env), 64); err == nil {
-			def = v
-		}
+		parsed(env, "a number such as 0, 50 or 2.5", func(v string) (err error) {
+			def, err = strconv.ParseFloat(v, 64)
+			if err == nil && (math.IsNaN(def) || math.IsInf(def, 0)) {
+				err = errors.New("not finite")
+			}
+			return err
+		})
 		fs.Float64Var(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
 	}
-	host, _ := os.Hostname()
-	if host == "" {
-		host = "localhost"
+	boolean := func(p *bool, flagName, env string, usage string) {
+		def := false
+		parsed(env, "a boolean (1, 0, true or false)", func(v string) (err error) {
+			def, err = strconv.ParseBool(v)
+			return err
+		})
+		fs.BoolVar(p, flagName, def, fmt.Sprintf("%s (env %s)", usage, env))
 	}
 	str(&c.Addr, "addr", "SIGNET_ADDR", "127.0.0.1:8080", "address to listen on")
 	str(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "the store: a postgres:// URL for PostgreSQL, or sqlite:PATH; default SQLite at <data-dir>/signet.db")
 	str(&c.AdminToken, "admin-token", "SIGNET_ADMIN_TOKEN", "", "admin bearer token; if empty, one is generated into <data-dir>/admin.token")
 	str(&c.DataDir, "data-dir", "SIGNET_DATA_DIR", "signet-data", "folder for the admin and reader tokens, the log's signing key and the default SQLite store")
 	str(&c.LogKeyFile, "log-key-file", "SIGNET_LOG_KEY_FILE", "", "the log's checkpoint signing key (a signed-note private key); default <data-dir>/log.key, generated if absent")
-	str(&c.Origin, "origin", "SIGNET_ORIGIN", strings.ToLower(host)+"/signet", "checkpoint origin line, naming this log; used as the key name when a key is generated")
+	str(&c.Origin, "origin", "SIGNET_ORIGIN", "", "the log's name, the first line of its checkpoints: its public URL prefix without scheme, such as log.example.com/signet. It is the log key's name: only needed when the key is generated (default signet.invalid/log-<random>); if given with an existing key, it must equal the key's name")
 	dur(&c.NonceTTL, "nonce-ttl", "SIGNET_NONCE_TTL", 10*time.Minute, "how long a nonce stays valid")
 	num(&c.MaxPayload, "max-payload", "SIGNET_MAX_PAYLOAD", 64<<10, "largest entry payload in bytes")
 	num(&c.BatchSize, "batch-size", "SIGNET_BATCH_SIZE", 1000, "most records committed in one transaction")
 	dur(&c.BatchDelay, "batch-delay", "SIGNET_BATCH_DELAY", 2*time.Millisecond, "longest a batch waits for requests still being verified")
 	num(&c.Queue, "queue", "SIGNET_QUEUE", 20000, "appends that may wait for the sequencer before new ones get 503")
 	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
-	fs.BoolVar(&c.NaiveCommit, "naive-commit", getenv("SIGNET_NAIVE_COMMIT") == "1",
-		"benchmark baseline only: one transaction per append, head locked through each commit (env SIGNET_NAIVE_COMMIT=1)")
+	boolean(&c.NaiveCommit, "naive-commit", "SIGNET_NAIVE_COMMIT",
+		"benchmark baseline only: one transaction per append, head locked through each commit")
 	str(&c.ReadAccess, "read-access", "SIGNET_READ_ACCESS", "token", "who may read: token (a reader or admin bearer token) or public")
 	str(&c.ReaderToken, "reader-token", "SIGNET_READER_TOKEN", "", "comma-separated reader bearer tokens; if empty and reads need a token, one is generated into <data-dir>/reader.token")
 	flt(&c.RateAddr, "rate-limit-addr", "SIGNET_RATE_LIMIT_ADDR", 5000, "requests per second per client address; 0 turns the limit off")
@@ -109,8 +136,36 @@ a flag given on the command line wins.
 Flags:
 `
 
-// check reports contradictory or invalid settings.
+// check reports contradictory or invalid settings, and environment values
+// that did not parse.
 func (c *config) check() error {
+	if err := errors.Join(c.envErrs...); err != nil {
+		return err
+	}
+	for _, v := range []struct {
+		name string
+		bad  bool
+		want string
+	}{
+		{"--nonce-ttl", c.NonceTTL <= 0, "a positive duration"},
+		{"--max-payload", c.MaxPayload <= 0, "a positive number of bytes"},
+		{"--batch-size", c.BatchSize <= 0, "a positive number of records"},
+		{"--batch-delay", c.BatchDelay < 0, "a duration of 0 or more"},
+		{"--queue", c.Queue <= 0, "a positive number of requests"},
+		{"--shutdown-grace", c.Grace < 0, "a duration of 0 or more"},
+		{"--rate-limit-addr", c.RateAddr < 0 || math.IsNaN(c.RateAddr) || math.IsInf(c.RateAddr, 0), "0 (off) or a positive rate"},
+		{"--rate-limit-kid", c.RateKID < 0 || math.IsNaN(c.RateKID) || math.IsInf(c.RateKID, 0), "0 (off) or a positive rate"},
+	} {
+		if v.bad {
+			return fmt.Errorf("%s must be %s", v.name, v.want)
+		}
+	}
+	if c.Origin != "" && (!utf8.ValidString(c.Origin) || strings.ContainsFunc(c.Origin, func(r rune) bool { return unicode.IsSpace(r) || r == '+' })) {
+		return fmt.Errorf("--origin %q cannot name a log key: a signed-note key name has no spaces or '+'", c.Origin)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("--log-format must be json or text, not %q", c.LogFormat)
+	}
 	if c.ReadAccess != "token" && c.ReadAccess != "public" {
 		return fmt.Errorf("--read-access must be token or public, not %q", c.ReadAccess)
 	}

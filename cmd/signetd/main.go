@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -88,10 +89,15 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	}
 	defer closeStore()
 	l, err := ledger.Open(ctx, ledger.Config{
-		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: c.Origin,
+		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: sec.origin,
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload, MaxDepth: 64},
 		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
 	})
+	var mismatch *ledger.KeyMismatchError
+	if errors.As(err, &mismatch) {
+		return fmt.Errorf("%w\nthis server is not the log's: start it with the log's key file (--log-key-file or SIGNET_LOG_KEY_FILE, "+
+			"or --data-dir on the folder that holds its log.key), the key named %s; the origin follows from the key", err, strings.Join(mismatch.Keys, " or "))
+	}
 	if err != nil {
 		return err
 	}
@@ -109,7 +115,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "read_access", c.ReadAccess,
-		"origin", c.Origin, "log_key", sec.verifierKey)
+		"origin", sec.origin, "log_key", sec.verifierKey)
 	errc := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {

@@ -3,8 +3,10 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -22,11 +24,16 @@ type secrets struct {
 	signer       note.Signer
 	verifier     note.Verifier
 	verifierKey  string
+	origin       string // the log key's name
 }
 
 func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
+	}
+	if st, err := os.Stat(c.DataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
+		log.Warn("the data folder can be listed by other users of this machine; run chmod 700 on it",
+			"path", c.DataDir, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
 	}
 	s := &secrets{adminToken: c.AdminToken, readerTokens: list(c.ReaderToken)}
 	var err error
@@ -46,9 +53,18 @@ func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
 	if keyFile == "" {
 		keyFile = filepath.Join(c.DataDir, "log.key")
 	}
-	skey, created, err := readOrCreate(keyFile, func() string {
-		sk, _, _ := note.GenerateKey(rand.Reader, c.Origin)
-		return sk
+	name := c.Origin
+	if name == "" {
+		b := make([]byte, 4)
+		rand.Read(b)
+		name = "signet.invalid/log-" + hex.EncodeToString(b)
+	}
+	skey, created, err := readOrCreate(keyFile, func() (string, error) {
+		sk, _, err := note.GenerateKey(rand.Reader, name)
+		if err != nil {
+			return "", fmt.Errorf("--origin %q cannot name a log key: %w", name, err)
+		}
+		return sk, nil
 	})
 	if err != nil {
 		return nil, err
@@ -62,6 +78,13 @@ func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
 	if s.verifier, err = note.NewVerifier(s.verifierKey); err != nil {
 		return nil, err
 	}
+	// A checkpoint's origin is its key's name (C2SP tlog-checkpoint), so
+	// the origin follows from the key and never from where the server runs.
+	s.origin = s.signer.Name()
+	if c.Origin != "" && c.Origin != s.origin {
+		return nil, fmt.Errorf("--origin %q is not the name of the log key in %s, %q: a checkpoint's origin is its key's name; "+
+			"drop --origin (SIGNET_ORIGIN) to use the key's, or give the key for that origin with --log-key-file", c.Origin, keyFile, s.origin)
+	}
 	log.Info("log key", "file", keyFile, "generated", created, "verifier_key", s.verifierKey)
 	return s, nil
 }
@@ -69,10 +92,10 @@ func loadSecrets(c config, log *slog.Logger) (*secrets, error) {
 // tokenFile reads a bearer token from path, generating it on first use.
 // It logs the file's path, never the token.
 func tokenFile(path, what string, log *slog.Logger) (string, error) {
-	tok, created, err := readOrCreate(path, func() string {
+	tok, created, err := readOrCreate(path, func() (string, error) {
 		b := make([]byte, 32)
 		rand.Read(b)
-		return base64.RawURLEncoding.EncodeToString(b)
+		return base64.RawURLEncoding.EncodeToString(b), nil
 	})
 	if err != nil {
 		return "", err
@@ -82,16 +105,20 @@ func tokenFile(path, what string, log *slog.Logger) (string, error) {
 }
 
 // readOrCreate returns the trimmed contents of path, first writing gen()
-// to it with mode 0600 if it does not exist.
-func readOrCreate(path string, gen func() string) (string, bool, error) {
-	b, err := os.ReadFile(path)
+// to it with mode 0600 if it does not exist. Like ssh with a private key,
+// it refuses a file that its group or others may read or write.
+func readOrCreate(path string, gen func() (string, error)) (string, bool, error) {
+	b, err := readPrivate(path)
 	if err == nil {
 		return strings.TrimSpace(string(b)), false, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", false, err
 	}
-	v := gen()
+	v, err := gen()
+	if err != nil {
+		return "", false, err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) { // another process won the race
 		return readOrCreate(path, gen)
@@ -104,4 +131,26 @@ func readOrCreate(path string, gen func() string) (string, bool, error) {
 		return "", false, err
 	}
 	return v, true, f.Close()
+}
+
+// readPrivate reads a secret's file, refusing one that is not a regular
+// file or that its group or others may access.
+func readPrivate(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%s holds a secret but its mode is %04o, so others on this machine can read or change it; "+
+			"run chmod 600 %s", path, perm, path)
+	}
+	return io.ReadAll(f)
 }

@@ -41,6 +41,9 @@ func migrateStore(ctx context.Context, c config, log *slog.Logger) error {
 	if err := os.MkdirAll(filepath.Dir(where), 0o700); err != nil {
 		return err
 	}
+	if err := privateFile(where, log); err != nil {
+		return err
+	}
 	return sqlite.Migrate(ctx, where, log)
 }
 
@@ -64,4 +67,25 @@ func openStore(ctx context.Context, c config, log *slog.Logger) (ledger.Store, f
 	}
 	log.Info("store", "kind", "sqlite", "path", where)
 	return s, func() { s.Close() }, nil
+}
+
+// privateFile creates the SQLite database file with mode 0600 if it does
+// not exist yet, so that no one but its owner can read the log behind the
+// reader tokens' back (SQLite gives its -wal and -shm files the database
+// file's mode). It warns about an existing one that others may read.
+func privateFile(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		log.Warn("the SQLite database can be read by other users of this machine; run chmod 600 on it and its -wal and -shm files",
+			"path", path, "mode", fmt.Sprintf("%04o", perm))
+	}
+	return nil
 }
