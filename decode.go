@@ -102,7 +102,7 @@ var kindPathForm = map[Kind]string{
 }
 
 // keyHeader applies R11: a registration carries its key in jwk, every
-// other request names a key by kid.
+// other request names a key by kid, in the form of a key thumbprint.
 func keyHeader(e *Event, h keys.Header) error {
 	if e.Kind == KindRegistered {
 		if h.JWK == nil || h.Kid != "" {
@@ -114,6 +114,9 @@ func keyHeader(e *Event, h keys.Header) error {
 	}
 	if h.Kid == "" || h.JWK != nil {
 		return broke(RuleKeyHeader, ErrMalformed, "the protected header must name a registered key by kid, and carry no jwk")
+	}
+	if !keys.IsThumbprint(h.Kid) {
+		return broke(RuleKeyHeader, ErrMalformed, "the kid %q is not a key thumbprint (43 base64url characters)", trunc(h.Kid))
 	}
 	e.KID = h.Kid
 	return nil

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-json-experiment/json/jsontext"
@@ -46,20 +47,30 @@ func (s *Server) postBatch(c *gin.Context) {
 		s.fail(c, malformed(fmt.Sprintf("a batch holds 1 to %d entries, got %d", ledger.MaxEntriesPerBatch, len(in.Entries))))
 		return
 	}
+	// Every entry after the first costs the address a request, as if
+	// sent alone; entries beyond its budget are refused unread.
+	g := s.gate(c)
+	budget, wait := s.byAddr.take(g.addr, len(in.Entries)-1, time.Now())
 	out := make([]batchResult, len(in.Entries))
 	var reqs []ledger.Signed
 	var at []int
 	for i, raw := range in.Entries {
-		j, err := keys.ParseFlattened(raw)
-		if err == nil && j.Header.Kid != "" {
-			err = s.limitKID(j.Header.Kid)
+		var j *keys.JWS
+		err := g.Check()
+		if i > budget {
+			err = &rateLimitedError{wait, "too many requests from this address"}
+		}
+		if err == nil {
+			if j, err = keys.ParseFlattened(raw); err != nil {
+				g.Failed()
+			}
 		}
 		if err != nil {
 			p := s.problem(c, err)
 			out[i] = batchResult{Status: p.Status, Problem: &p}
 			continue
 		}
-		reqs, at = append(reqs, ledger.Signed{JWS: j, Path: batchPath}), append(at, i)
+		reqs, at = append(reqs, ledger.Signed{JWS: j, Path: batchPath, Gate: g}), append(at, i)
 	}
 	if len(reqs) > 0 {
 		res, err := s.ledger.AppendEntries(c, reqs)

@@ -56,20 +56,20 @@ func (s *Server) signed(c *gin.Context) (ledger.Signed, error) {
 	default:
 		return ledger.Signed{}, fmt.Errorf("%w: send a JWS as application/jose+json (flattened JSON) or application/jose (compact)", errUnsupportedType)
 	}
+	g := s.gate(c)
+	if err := g.Check(); err != nil {
+		return ledger.Signed{}, err
+	}
 	b, err := s.body(c)
 	if err != nil {
 		return ledger.Signed{}, err
 	}
 	j, err := parse(b)
 	if err != nil {
+		g.Failed()
 		return ledger.Signed{}, err
 	}
-	if kid := j.Header.Kid; kid != "" {
-		if err := s.limitKID(kid); err != nil {
-			return ledger.Signed{}, err
-		}
-	}
-	return ledger.Signed{JWS: j, Path: c.Request.URL.Path}, nil
+	return ledger.Signed{JWS: j, Path: c.Request.URL.Path, Gate: g}, nil
 }
 
 // parseIndex parses a log index or tree size: a decimal number without

@@ -56,6 +56,7 @@ type Server struct {
 	publicReads  bool
 	byAddr       *limiters
 	byKID        *limiters
+	failures     *limiters // signed requests that failed their checks, per address
 	logKey       string
 	maxBody      int64
 	maxBatchBody int64
@@ -75,7 +76,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
 		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
-		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst)}
+		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst),
+		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst)}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {

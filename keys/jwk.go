@@ -154,6 +154,17 @@ func (k PublicKey) Thumbprint() string {
 	return encodeB64(h[:])
 }
 
+// IsThumbprint reports whether s has the form of a [PublicKey.Thumbprint]:
+// 43 characters of canonical unpadded base64url, the encoding of 32 bytes.
+// It says nothing about whether any key has that thumbprint.
+func IsThumbprint(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	b, ok := decodeB64(s)
+	return ok && len(b) == sha256.Size
+}
+
 // Verify reports whether sig is a valid Ed25519 signature of message by k.
 // It reports false for any key [ParseJWK] would refuse, such as a
 // small-order point, for which signatures could be forged.

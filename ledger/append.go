@@ -20,6 +20,52 @@ import (
 type Signed struct {
 	JWS  *keys.JWS
 	Path string
+	// Gate, if set, is told how the request's checks go, so that the
+	// caller can bound what requests that are not genuine cost. Optional.
+	Gate Gate
+}
+
+// Gate bounds the work a request may cause before it is known to be
+// genuine, and charges genuine requests to their key. The ledger calls its
+// methods from the goroutine checking the request; the Gates of a batch's
+// entries are called concurrently.
+type Gate interface {
+	// Check is called before the request's key is looked up and again
+	// before its signature is checked. An error refuses the request.
+	Check() error
+	// Verified is called once the signature of a request that names its
+	// key by kid (any but a registration) verified, with that kid, before
+	// the request's nonce is used. An error refuses the request; its nonce
+	// stays usable.
+	Verified(kid string) error
+	// Failed is called when the client's request is refused before its
+	// signature verified: it does not decode, names no usable key, or its
+	// signature is wrong. It is not called when the ledger cannot answer
+	// (ErrUnavailable, ErrCorrupt, a cancelled context).
+	Failed()
+}
+
+// openGate is the Gate of a request without one.
+type openGate struct{}
+
+func (openGate) Check() error          { return nil }
+func (openGate) Verified(string) error { return nil }
+func (openGate) Failed()               {}
+
+func (s Signed) gate() Gate {
+	if s.Gate == nil {
+		return openGate{}
+	}
+	return s.Gate
+}
+
+// failed tells g of err if it is the client's fault, and returns err.
+func failed(g Gate, err error) error {
+	if err != nil && !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrCorrupt) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		g.Failed()
+	}
+	return err
 }
 
 // Appended is the answer to an append: the record, and a signed checkpoint
@@ -42,11 +88,11 @@ func (l *Log) AppendEntry(ctx context.Context, s Signed) (*Appended, error) {
 	done := l.seq.track()
 	defer done()
 	if err := l.cfg.Payload.checkSize(s.JWS.PayloadBytes()); err != nil {
-		return nil, err
+		return nil, failed(s.gate(), err)
 	}
 	e, err := decode(s, KindEntry)
 	if err != nil {
-		return nil, err
+		return nil, failed(s.gate(), err)
 	}
 	return l.submit(ctx, s, e, done)
 }
@@ -60,7 +106,7 @@ func (l *Log) Register(ctx context.Context, s Signed) (*Appended, error) {
 	defer done()
 	e, err := decode(s, KindRegistered)
 	if err != nil {
-		return nil, err
+		return nil, failed(s.gate(), err)
 	}
 	return withKey(l.submit(ctx, s, e, done))(e.KID)
 }
@@ -75,7 +121,7 @@ func (l *Log) AddKey(ctx context.Context, s Signed, signer string) (*Appended, e
 	defer done()
 	e, err := decode(s, KindKeyAdded)
 	if err != nil {
-		return nil, err
+		return nil, failed(s.gate(), err)
 	}
 	return withKey(l.submit(ctx, s, e, done))(e.NewKey.Thumbprint())
 }
@@ -87,7 +133,7 @@ func (l *Log) Revoke(ctx context.Context, s Signed, signer, kid string) (*Append
 	defer done()
 	e, err := decode(s, KindKeyRevoked)
 	if err != nil {
-		return nil, err
+		return nil, failed(s.gate(), err)
 	}
 	return withKey(l.submit(ctx, s, e, done))(e.Revoke.KID)
 }
@@ -142,17 +188,32 @@ func decode(s Signed, k Kind) (*signet.Event, error) {
 }
 
 // submit finds the key that must have signed e in the log's registry,
-// verifies s with it, checks the nonce's authenticity and queues e.
+// verifies s with it, checks the nonce's authenticity and queues e. The
+// request's Gate is consulted before the key lookup and the signature
+// check, and told how they went.
 func (l *Log) submit(ctx context.Context, s Signed, e *signet.Event, done func()) (*Appended, error) {
-	pub, err := l.reg.signingKey(ctx, e)
-	if err != nil {
+	g := s.gate()
+	if err := g.Check(); err != nil {
 		return nil, err
 	}
+	pub, err := l.reg.signingKey(ctx, e)
+	if err != nil {
+		return nil, failed(g, err)
+	}
 	l.verify <- struct{}{}
+	if err := g.Check(); err != nil {
+		<-l.verify
+		return nil, err
+	}
 	err = e.Verify(pub)
 	<-l.verify
 	if err != nil {
-		return nil, err
+		return nil, failed(g, err)
+	}
+	if e.Kind != KindRegistered {
+		if err := g.Verified(e.KID); err != nil {
+			return nil, err
+		}
 	}
 	rec := Record{Kind: e.Kind, Signer: e.Signer, KID: e.KID,
 		Protected: s.JWS.Protected, Payload: s.JWS.Payload, Signature: s.JWS.Signature}

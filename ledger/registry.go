@@ -29,6 +29,23 @@ type logRegistry struct {
 	// broken is set when a stored key record fails its checks: the log
 	// can no longer say which keys are valid, so every append is refused.
 	broken error
+
+	// A kid the registry does not know sends it to the store, for key
+	// records another process appended. Those trips are shared: a lookup
+	// waits for a refresh that starts after it asked, joining one in
+	// progress rather than starting its own, so a burst of unknown kids
+	// (a batch of random ones) costs a couple of reads, not one each.
+	fmu     sync.Mutex
+	started uint64   // refreshes started so far
+	fresh   uint64   // the latest refresh that succeeded
+	flight  *refresh // the refresh in progress, if any
+}
+
+// refresh is one read of the store's head and catch-up to it.
+type refresh struct {
+	n    uint64
+	done chan struct{}
+	err  error
 }
 
 func newLogRegistry(store Store) *logRegistry {
@@ -103,14 +120,56 @@ func (r *logRegistry) signingKey(ctx context.Context, e *signet.Event) (keys.Pub
 	if !errors.Is(err, registry.ErrUnknownKey) {
 		return pub, err
 	}
-	h, err := r.store.Head(ctx)
-	if err != nil {
-		return pub, err
-	}
-	if err := r.catchUp(ctx, h.Size); err != nil {
+	if err := r.refresh(ctx, r.ticket()); err != nil {
 		return pub, err
 	}
 	return r.tryKey(e)
+}
+
+// ticket returns the number of the first refresh that starts from now on.
+func (r *logRegistry) ticket() uint64 {
+	r.fmu.Lock()
+	defer r.fmu.Unlock()
+	return r.started + 1
+}
+
+// refresh returns once a refresh numbered want or later has caught the
+// registry up to the store's head: it joins one in progress, or starts one.
+func (r *logRegistry) refresh(ctx context.Context, want uint64) error {
+	for {
+		r.fmu.Lock()
+		if r.fresh >= want {
+			r.fmu.Unlock()
+			return nil
+		}
+		if f := r.flight; f != nil {
+			r.fmu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue // it succeeded (and may be late enough) or failed: look again
+		}
+		r.started++
+		f := &refresh{n: r.started, done: make(chan struct{})}
+		r.flight = f
+		r.fmu.Unlock()
+
+		h, err := r.store.Head(ctx)
+		if err == nil {
+			err = r.catchUp(ctx, h.Size)
+		}
+		r.fmu.Lock()
+		r.flight = nil
+		if err == nil && f.n > r.fresh {
+			r.fresh = f.n
+		}
+		r.fmu.Unlock()
+		f.err = err
+		close(f.done)
+		return err
+	}
 }
 
 // tryKey is signingKey without the catch-up.

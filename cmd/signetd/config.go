@@ -33,6 +33,7 @@ type config struct {
 	ReaderToken string
 	RateAddr    float64
 	RateKID     float64
+	RateFail    float64
 	Proxies     string
 	TLSCert     string
 	TLSKey      string
@@ -112,7 +113,8 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	str(&c.ReadAccess, "read-access", "SIGNET_READ_ACCESS", "token", "who may read: token (a reader or admin bearer token) or public")
 	str(&c.ReaderToken, "reader-token", "SIGNET_READER_TOKEN", "", "comma-separated reader bearer tokens; if empty and reads need a token, one is generated into <data-dir>/reader.token")
 	flt(&c.RateAddr, "rate-limit-addr", "SIGNET_RATE_LIMIT_ADDR", 5000, "requests per second per client address; 0 turns the limit off")
-	flt(&c.RateKID, "rate-limit-kid", "SIGNET_RATE_LIMIT_KID", 2000, "signed requests per second per kid; 0 turns the limit off")
+	flt(&c.RateKID, "rate-limit-kid", "SIGNET_RATE_LIMIT_KID", 2000, "signed requests per second per kid, counted once their signature verified; 0 turns the limit off")
+	flt(&c.RateFail, "rate-limit-failures", "SIGNET_RATE_LIMIT_FAILURES", 20, "signed requests (and batch entries) per second per client address that may fail their checks before the address's signed requests are refused unchecked; 0 turns the limit off")
 	str(&c.Proxies, "trusted-proxies", "SIGNET_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none")
 	str(&c.TLSCert, "tls-cert", "SIGNET_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS (TLS 1.2 minimum) when set with --tls-key")
 	str(&c.TLSKey, "tls-key", "SIGNET_TLS_KEY", "", "TLS private key file (PEM)")
@@ -155,6 +157,7 @@ func (c *config) check() error {
 		{"--shutdown-grace", c.Grace < 0, "a duration of 0 or more"},
 		{"--rate-limit-addr", c.RateAddr < 0 || math.IsNaN(c.RateAddr) || math.IsInf(c.RateAddr, 0), "0 (off) or a positive rate"},
 		{"--rate-limit-kid", c.RateKID < 0 || math.IsNaN(c.RateKID) || math.IsInf(c.RateKID, 0), "0 (off) or a positive rate"},
+		{"--rate-limit-failures", c.RateFail < 0 || math.IsNaN(c.RateFail) || math.IsInf(c.RateFail, 0), "0 (off) or a positive rate"},
 	} {
 		if v.bad {
 			return fmt.Errorf("%s must be %s", v.name, v.want)

@@ -104,7 +104,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	defer l.Close()
 	h, err := api.New(api.Config{Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
 		ReaderTokens: sec.readerTokens, PublicReads: c.ReadAccess == "public", TrustedProxies: list(c.Proxies),
-		RateLimit: api.RateLimit{PerAddr: c.RateAddr, PerKID: c.RateKID},
+		RateLimit: api.RateLimit{PerAddr: c.RateAddr, PerKID: c.RateKID, Failures: c.RateFail},
 		MaxBody:   int64(c.MaxPayload)*2 + 64<<10, Logger: log})
 	if err != nil {
 		return err
