@@ -106,6 +106,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l.seq = newSequencer(sequencerConfig{
 		Naive: cfg.NaiveCommit, MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
+		NonceTTL: cfg.NonceTTL,
 	}, cfg.Store, l.reg, sign, func(note []byte) (*Checkpoint, error) {
 		return OpenCheckpoint(note, cfg.Origin, cfg.Verifier)
 	})

@@ -52,6 +52,9 @@ type sequencerConfig struct {
 	MaxDelay time.Duration // ... or this long after its first request, whichever first
 	Queue    int           // requests waiting beyond this are refused with ErrUnavailable
 	Timeout  time.Duration // the longest one batch's transaction may take
+	// NonceTTL is how long a nonce is valid: spent nonces are kept that
+	// long, plus the clock skew nonces allow.
+	NonceTTL time.Duration
 }
 
 // sequencer assigns indexes. It is the only writer of its log in this
@@ -226,9 +229,17 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 	for n, r := range snap.ByNonce {
 		used[n] = r
 	}
+	spent := map[string]bool{}
+	for n := range snap.Spent {
+		spent[n] = true
+	}
 	for i, p := range batch {
 		if ex := used[p.rec.Nonce]; p.rec.Nonce != "" && ex != nil {
 			res[i] = resubmission(ex, &p.rec)
+			continue
+		}
+		if p.rec.Nonce != "" && spent[p.rec.Nonce] {
+			res[i] = result{err: badNonce("the nonce was already used by a request the log refused")}
 			continue
 		}
 		if err := drift[p.event.Signer]; err != nil {
@@ -240,6 +251,12 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 		ch, err := apply(st, p.event, &rec)
 		if err != nil {
 			res[i] = result{err: err}
+			// The log decided on a genuine request: its nonce is used up,
+			// as if it had been accepted.
+			if p.rec.Nonce != "" && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnavailable) {
+				spent[p.rec.Nonce] = true
+				b.Spent = append(b.Spent, p.rec.Nonce)
+			}
 			continue
 		}
 		b.add(ch)
@@ -260,7 +277,14 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 		}
 		next, prev = next+1, rec.Hash
 	}
+	if len(b.Spent) > 0 {
+		b.SpentTime = s.now()
+		b.ForgetBefore = b.SpentTime.Add(-s.cfg.NonceTTL - spentSkew)
+	}
 	if len(b.Records) == 0 {
+		if len(b.Spent) > 0 {
+			return nil, tx.Write(ctx, b)
+		}
 		return nil, nil
 	}
 	root, err := tlog.TreeHash(next, read)
@@ -277,6 +301,11 @@ func (s *sequencer) sequence(ctx context.Context, tx Tx, batch []*pending, res [
 	}
 	return &committedTree{size: next, root: root, checkpoint: note, hashes: hashes, from: snap.Head.Size, reg: st}, nil
 }
+
+// spentSkew is how much longer than the nonce lifetime a spent nonce is
+// kept: nonces issued up to a minute ahead are accepted, and servers
+// sharing a database may disagree on the time a little.
+const spentSkew = 5 * time.Minute
 
 // checkHead refuses to extend a tree that is not the one the last
 // checkpoint signed: if someone rewrote the stored records and tree, the

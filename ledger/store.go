@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"time"
 
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
@@ -71,12 +72,14 @@ type Store interface {
 // Tx is the transaction of [Store.Sequence]. It is used by one goroutine.
 type Tx interface {
 	// Snapshot returns the head as of the lock, the part of the registry the
-	// batch touches, and the records that already used any of its nonces.
+	// batch touches, the records that already used any of its nonces, and
+	// which of its nonces refused requests spent.
 	Snapshot(ctx context.Context, q SnapshotQuery) (*Snapshot, error)
 	// ReadHashes is [Store.ReadHashes] inside the transaction.
 	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
 	// Write appends b's records and stored hashes, applies its registry
-	// changes and moves the head to b.Head.
+	// changes, records its spent nonces and moves the head to b.Head. A
+	// batch with no records leaves the head as it is.
 	Write(ctx context.Context, b *Batch) error
 }
 
@@ -96,6 +99,9 @@ type Snapshot struct {
 	Head     Head
 	Registry []registry.Signer
 	ByNonce  map[string]*Record
+	// Spent holds the nonces of SnapshotQuery.Nonces that a refused
+	// request spent ([Batch.Spent]).
+	Spent map[string]bool
 	// Hashes holds SnapshotQuery.Hashes in order if Head.Size equalled
 	// HashesFor, and is nil otherwise.
 	Hashes []tlog.Hash
@@ -108,5 +114,11 @@ type Batch struct {
 	NewSigners []registry.Signer // without keys; their keys are in NewKeys
 	NewKeys    []registry.Key
 	Revoked    []registry.Key // keys whose Revocation is now set
-	Head       Head
+	// Spent are the nonces of requests refused under the lock, each used
+	// up as an accepted request's is, at SpentTime. Spent nonces recorded
+	// before ForgetBefore are deleted: they have expired.
+	Spent        []string
+	SpentTime    time.Time
+	ForgetBefore time.Time
+	Head         Head
 }

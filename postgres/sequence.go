@@ -49,7 +49,7 @@ var _ ledger.Tx = (*seqTx)(nil)
 // guessed frontier hashes.
 func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.Snapshot, error) {
 	b := &pgx.Batch{}
-	snap := &ledger.Snapshot{ByNonce: map[string]*ledger.Record{}}
+	snap := &ledger.Snapshot{ByNonce: map[string]*ledger.Record{}, Spent: map[string]bool{}}
 	b.Queue(`SELECT size, last_hash, checkpoint FROM log_head WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error {
 		var err error
 		snap.Head, err = scanHead(row)
@@ -69,6 +69,17 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 				return err
 			}
 			snap.ByNonce[nonce] = r
+		}
+		return wrap(rows.Err())
+	})
+	b.Queue(`SELECT nonce FROM spent_nonces WHERE nonce = ANY($1)`, q.Nonces).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var nonce string
+			if err := rows.Scan(&nonce); err != nil {
+				return err
+			}
+			snap.Spent[nonce] = true
 		}
 		return wrap(rows.Err())
 	})
@@ -105,12 +116,15 @@ func (t *seqTx) Write(ctx context.Context, bt *ledger.Batch) error {
 	queueRecords(b, bt.Records)
 	queueHashes(b, bt.Hashes)
 	queueRegistry(b, bt)
-	var moved int64
-	b.Queue(`UPDATE log_head SET size = $1, last_hash = $2, checkpoint = $3 WHERE id = 1 AND size = $4`,
-		bt.Head.Size, bt.Head.Hash[:], string(bt.Head.Checkpoint), t.size).Exec(func(ct pgconn.CommandTag) error {
-		moved = ct.RowsAffected()
-		return nil
-	})
+	queueSpent(b, bt)
+	moved := int64(1)
+	if len(bt.Records) > 0 {
+		b.Queue(`UPDATE log_head SET size = $1, last_hash = $2, checkpoint = $3 WHERE id = 1 AND size = $4`,
+			bt.Head.Size, bt.Head.Hash[:], string(bt.Head.Checkpoint), t.size).Exec(func(ct pgconn.CommandTag) error {
+			moved = ct.RowsAffected()
+			return nil
+		})
+	}
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return wrap(err)
 	}

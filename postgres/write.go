@@ -53,3 +53,14 @@ func queueRegistry(b *pgx.Batch, bt *ledger.Batch) {
 			WHERE kid = $1`, k.KID, r.At, r.Time.UnixMicro(), r.By, r.Reason, r.CompromisedSince)
 	}
 }
+
+// queueSpent queues the batch's spent nonces and forgets expired ones.
+func queueSpent(b *pgx.Batch, bt *ledger.Batch) {
+	if len(bt.Spent) > 0 {
+		b.Queue(`INSERT INTO spent_nonces (nonce, spent_us) SELECT n, $2 FROM unnest($1::text[]) AS n`,
+			bt.Spent, bt.SpentTime.UnixMicro())
+	}
+	if !bt.ForgetBefore.IsZero() {
+		b.Queue(`DELETE FROM spent_nonces WHERE spent_us < $1`, bt.ForgetBefore.UnixMicro())
+	}
+}

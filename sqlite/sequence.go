@@ -42,11 +42,14 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 	if err != nil {
 		return nil, t.s.wrap(err)
 	}
-	snap := &ledger.Snapshot{Head: head, ByNonce: map[string]*ledger.Record{}}
+	snap := &ledger.Snapshot{Head: head, ByNonce: map[string]*ledger.Record{}, Spent: map[string]bool{}}
 	if snap.Registry, err = loadSigners(ctx, t.tx, q.Signers, q.KIDs); err != nil {
 		return nil, t.s.wrap(err)
 	}
 	if err := t.byNonce(ctx, q.Nonces, snap.ByNonce); err != nil {
+		return nil, t.s.wrap(err)
+	}
+	if err := t.spent(ctx, q.Nonces, snap.Spent); err != nil {
 		return nil, t.s.wrap(err)
 	}
 	if q.HashesFor == head.Size && len(q.Hashes) > 0 {
@@ -84,6 +87,27 @@ func (t *seqTx) byNonce(ctx context.Context, nonces []string, m map[string]*ledg
 	return rows.Err()
 }
 
+// spent adds the nonces of nonces that refused requests spent to m.
+func (t *seqTx) spent(ctx context.Context, nonces []string, m map[string]bool) error {
+	if len(nonces) == 0 {
+		return nil
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT s.nonce FROM json_each(?) AS j CROSS JOIN spent_nonces AS s ON s.nonce = j.value`,
+		jsonArray(nonces))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var nonce string
+		if err := rows.Scan(&nonce); err != nil {
+			return err
+		}
+		m[nonce] = true
+	}
+	return rows.Err()
+}
+
 // ReadHashes reads stored hashes inside the transaction.
 func (t *seqTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
 	hs, err := readHashes(ctx, t.tx, indexes)
@@ -98,6 +122,9 @@ func (t *seqTx) Write(ctx context.Context, b *ledger.Batch) error {
 	}
 	if err := writeBatch(ctx, t.tx, b); err != nil {
 		return t.s.wrap(err)
+	}
+	if len(b.Records) == 0 {
+		return nil
 	}
 	res, err := t.tx.ExecContext(ctx, `UPDATE log_head SET size = ?, last_hash = ?, checkpoint = ? WHERE id = 1 AND size = ?`,
 		b.Head.Size, b.Head.Hash[:], string(b.Head.Checkpoint), t.size)

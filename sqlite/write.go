@@ -35,7 +35,23 @@ func writeBatch(ctx context.Context, tx *sql.Tx, b *ledger.Batch) error {
 	if err != nil {
 		return err
 	}
-	return writeRegistry(ctx, tx, b)
+	if err := writeRegistry(ctx, tx, b); err != nil {
+		return err
+	}
+	return writeSpent(ctx, tx, b)
+}
+
+// writeSpent records the batch's spent nonces and forgets expired ones.
+func writeSpent(ctx context.Context, tx *sql.Tx, b *ledger.Batch) error {
+	us := b.SpentTime.UnixMicro()
+	err := insertRows(ctx, tx, `INSERT INTO spent_nonces (nonce, spent_us) VALUES `, 2, len(b.Spent), func(i int, args []any) []any {
+		return append(args, b.Spent[i], us)
+	})
+	if err != nil || b.ForgetBefore.IsZero() {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM spent_nonces WHERE spent_us < ?`, b.ForgetBefore.UnixMicro())
+	return err
 }
 
 // insertRows inserts n rows of cols columns with multi-row INSERTs that

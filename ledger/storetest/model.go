@@ -64,7 +64,9 @@ func (m *model) commit(b *ledger.Batch) {
 	for _, h := range b.Hashes {
 		m.hashes[h.Index] = h.Hash
 	}
-	m.head = b.Head
+	if len(b.Records) > 0 { // a batch of only spent nonces leaves the head
+		m.head = b.Head
+	}
 }
 
 // write commits b to s as the sequencer does, checking the snapshot's head
