@@ -262,7 +262,7 @@ func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
 // ctx's, while waiting for the verifier.
 func (a *auditor) readLine(ctx context.Context, b []byte, v *verifier) error {
 	if a.end != nil {
-		a.fails.add(failure(signet.RuleEnd, -1, a.line, nil, "a line follows the end line"))
+		a.fails.add(ruleFailure(-1, a.line, signet.LineAfterEnd()))
 		return nil
 	}
 	w, end, err := signet.ParseExportLine(b)
