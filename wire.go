@@ -123,6 +123,15 @@ func SamePayload(shown json.RawMessage, signed string) bool {
 	return sameJSON(shown, p)
 }
 
+// CheckShownPayload applies R7: shown, the payload member of an export
+// line, is the payload signed ([SamePayload]).
+func CheckShownPayload(shown json.RawMessage, signed string) error {
+	if !SamePayload(shown, signed) {
+		return broke(RuleShownPayload, ErrMalformed, "the payload shown is not the payload signed (jws.payload)")
+	}
+	return nil
+}
+
 // sameJSON compares two JSON texts as values, numbers by their text.
 func sameJSON(a, b []byte) bool {
 	va, ok := decodeValue(a)

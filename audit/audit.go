@@ -8,14 +8,19 @@
 // line, decodes each with [signet.ParseExportLine] (R1) and replays the
 // log from index 0 with one [signet.Replay]: every rule of a record, R2 to
 // R6 and R8 to R22, is package signet's, the same code the server runs at
-// admission. The audit itself adds what only an export has:
+// admission. The audit itself adds what only an export has, with package
+// signet's functions for it (which signetd import calls too):
 //
-//   - the payload shown for reading is the signed payload (R7);
-//   - the export ends with one end line (R23), whose checkpoint is signed
-//     by the log's key, [Options.LogKey] (R24);
-//   - the Merkle tree of the records' leaf hashes ([signet.LeafHash]) has
-//     the root of the export's checkpoint, or the export's consistency
-//     proof links it to that root (R25);
+//   - the payload shown for reading is the signed payload (R7,
+//     [signet.CheckShownPayload]);
+//   - the export ends with one end line (R23, [signet.NoEndLine] and
+//     [signet.LineAfterEnd]), whose checkpoint is signed by the log's key,
+//     [Options.LogKey] (R24);
+//   - the end line's tree_size is the number of records, and the Merkle
+//     tree of the records' leaf hashes ([signet.LeafHash]) has the root of
+//     the export's checkpoint, or the export's consistency proof links it
+//     to that root (R25, [signet.WireExportEnd.CheckTreeSize] and
+//     [signet.CheckTree]);
 //   - optionally, a checkpoint kept apart from the export
 //     ([Options.Checkpoint], say one a client saw earlier) agrees with the
 //     export (R26): an audit catches a log that rewrote its history since.
@@ -262,7 +267,7 @@ func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
 // ctx's, while waiting for the verifier.
 func (a *auditor) readLine(ctx context.Context, b []byte, v *verifier) error {
 	if a.end != nil {
-		a.fails.add(failure(signet.RuleEnd, -1, a.line, nil, "a line follows the end line"))
+		a.fails.add(ruleFailure(-1, a.line, signet.LineAfterEnd()))
 		return nil
 	}
 	w, end, err := signet.ParseExportLine(b)

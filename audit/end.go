@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/signet-ledger/signet"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // finish checks the end line against the replayed tree: the checkpoint's
@@ -13,15 +12,12 @@ import (
 // tree is not the log's and is not compared.
 func (a *auditor) finish() {
 	if a.end == nil {
-		a.fails.add(failure(signet.RuleEnd, -1, a.line, nil, "the export ends after %d records without its checkpoint line: it is truncated", a.tree.size))
+		a.fails.add(ruleFailure(-1, a.line, signet.NoEndLine(a.tree.size)))
 		return
 	}
-	fail := func(r signet.Rule, err error, format string, args ...any) {
-		a.fails.add(failure(r, -1, a.endLine, err, format, args...))
-	}
 	end, n, root := a.end, a.tree.size, a.tree.root()
-	if end.TreeSize != n && !a.holes {
-		fail(signet.RuleTree, nil, "the end line says tree_size %d, but the export holds %d records from index 0", end.TreeSize, n)
+	if err := end.CheckTreeSize(n); err != nil && !a.holes {
+		a.fails.add(ruleFailure(-1, a.endLine, err))
 		return
 	}
 	origin := a.opts.Origin
@@ -30,26 +26,19 @@ func (a *auditor) finish() {
 	}
 	cp, err := a.openCheckpoint([]byte(end.Checkpoint), origin)
 	if err != nil {
-		fail(signet.RuleCheckpoint, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err)
+		a.fails.add(failure(signet.RuleCheckpoint, -1, a.endLine, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err))
 		return
 	}
 	a.sum.Checkpoint, a.sum.CheckpointSigned = cp, !a.opts.SkipCheckpointSignature
 	if a.holes {
 		return
 	}
-	switch {
-	case cp.Size < n:
-		fail(signet.RuleTree, nil, "the checkpoint covers %d records, fewer than the %d exported", cp.Size, n)
-	case cp.Size == n && root != cp.Root:
-		fail(signet.RuleTree, nil, "the Merkle root of the %d records is %s, but the checkpoint's is %s", n, root, cp.Root)
-	case cp.Size == n && len(end.Consistency) != 0:
-		fail(signet.RuleTree, nil, "the end line has a consistency proof, but the checkpoint is of the exported tree itself")
-	case cp.Size > n && tlog.CheckTree(end.Consistency, cp.Size, cp.Root, n, root) != nil:
-		fail(signet.RuleTree, nil, "the consistency proof does not link the %d records (root %s) to the checkpoint of %d", n, root, cp.Size)
-	default:
-		if e := a.checkExternal(cp, n); e != nil {
-			a.fails.add(e)
-		}
+	if err := signet.CheckTree(cp, n, root, end.Consistency); err != nil {
+		a.fails.add(ruleFailure(-1, a.endLine, err))
+		return
+	}
+	if e := a.checkExternal(cp, n); e != nil {
+		a.fails.add(e)
 	}
 }
 

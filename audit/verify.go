@@ -104,8 +104,8 @@ func (j *job) run() *Error {
 			return ruleFailure(j.index, j.line, err)
 		}
 	}
-	if !signet.SamePayload(j.shown, j.signed) {
-		return failure(signet.RuleShownPayload, j.index, j.line, nil, "the payload shown is not the payload signed (jws.payload)")
+	if err := signet.CheckShownPayload(j.shown, j.signed); err != nil {
+		return ruleFailure(j.index, j.line, err)
 	}
 	return nil
 }

@@ -18,7 +18,9 @@ const importBatch = 1000
 // exactly those records. Each record's hash, chain link and signature are
 // checked again as it is loaded, the registry is re-derived from the key
 // records, and the Merkle tree is rebuilt, as the sequencer would have
-// built them. Records are written in batches; only the last batch sets the
+// built them: every rule of a record and R25 ([signet.CheckTree]) are
+// package signet's, returned as a [*signet.RuleError]; next's errors are
+// returned as they are. Records are written in batches; only the last batch sets the
 // head's checkpoint, so a log whose import stopped half-way has none, and
 // the sequencer refuses to append to it. It returns the number of records.
 func Import(ctx context.Context, store Store, next func() (*Record, error), cp *Checkpoint) (int64, error) {
@@ -31,7 +33,7 @@ func Import(ctx context.Context, store Store, next func() (*Record, error), cp *
 	}
 	im := &importer{store: store, replay: signet.NewReplay(), hashes: map[int64]tlog.Hash{}}
 	for {
-		b, err := im.batch(next)
+		b, err := im.batch(next, cp)
 		if err != nil {
 			return im.n, err
 		}
@@ -58,8 +60,8 @@ type importer struct {
 	prev   Hash
 }
 
-// batch reads and checks up to importBatch records.
-func (im *importer) batch(next func() (*Record, error)) (*Batch, error) {
+// batch reads and checks up to importBatch records, and none beyond cp.
+func (im *importer) batch(next func() (*Record, error), cp *Checkpoint) (*Batch, error) {
 	b := &Batch{}
 	read := im.reader()
 	for len(b.Records) < importBatch {
@@ -69,6 +71,9 @@ func (im *importer) batch(next func() (*Record, error)) (*Batch, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if im.n == cp.Size { // a record beyond the checkpoint's tree: R25, whatever the root
+			return nil, fmt.Errorf("ledger: import: %w", signet.CheckTree(cp, im.n+1, tlog.Hash{}, nil))
 		}
 		if err := im.check(rec, b); err != nil {
 			return nil, err
@@ -121,8 +126,8 @@ func (im *importer) write(ctx context.Context, b *Batch, cp *Checkpoint, last bo
 		if err != nil {
 			return err
 		}
-		if root != cp.Root {
-			return fmt.Errorf("ledger: import: the records' tree root is not the checkpoint's")
+		if err := signet.CheckTree(cp, im.n, root, nil); err != nil {
+			return fmt.Errorf("ledger: import: %w", err)
 		}
 		b.Head.Checkpoint = cp.Note
 	}

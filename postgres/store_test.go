@@ -48,5 +48,6 @@ var backend = storetest.Backend{
 	},
 }
 
-func TestStore(t *testing.T) { storetest.TestStore(t, backend) }
-func TestLog(t *testing.T)   { storetest.TestLog(t, backend) }
+func TestStore(t *testing.T)   { storetest.TestStore(t, backend) }
+func TestLog(t *testing.T)     { storetest.TestLog(t, backend) }
+func TestVectors(t *testing.T) { storetest.TestVectors(t, backend) }

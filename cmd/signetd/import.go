@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -43,42 +42,11 @@ func importLog(ctx context.Context, c config, file string, log *slog.Logger) err
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	lines := newExportReader(f)
-	n, err := ledger.Import(ctx, store, lines.next, cp)
+	n, err := ledger.Import(ctx, store, signet.NewExportReader(f, 8<<20).Next, cp)
 	if err != nil {
 		return fmt.Errorf("import stopped after %d records: %w", n, err)
 	}
 	log.Info("imported", "records", n, "audited", sum.Records)
 	fmt.Printf("imported %d records; the log's checkpoint is unchanged\n", n)
 	return nil
-}
-
-// exportReader reads an export's record lines up to its end line, with
-// the one strict codec of export lines, [signet.ParseExportLine].
-type exportReader struct {
-	sc *bufio.Scanner
-}
-
-func newExportReader(r io.Reader) *exportReader {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 8<<20)
-	return &exportReader{sc: sc}
-}
-
-// next returns the next record, or io.EOF after the end line.
-func (e *exportReader) next() (*ledger.Record, error) {
-	if !e.sc.Scan() {
-		if err := e.sc.Err(); err != nil {
-			return nil, err
-		}
-		return nil, io.EOF
-	}
-	w, end, err := signet.ParseExportLine(e.sc.Bytes())
-	switch {
-	case err != nil:
-		return nil, err
-	case end != nil:
-		return nil, io.EOF
-	}
-	return w.Record()
 }

@@ -95,7 +95,11 @@ const readmeHead = "# Signet conformance vectors\n\n" +
 	"    signet audit r9-entry-url-signers.ndjson --log-key log.vkey\n" +
 	"    signet audit r26-fork.ndjson --log-key log.vkey --checkpoint r26-fork.checkpoint\n\n" +
 	"The request-level vectors (R8 to R22) are also replayed against a real server by\n" +
-	"internal/vectors/vectors_test.go, which must refuse the offending request.\n\n" +
+	"internal/vectors/vectors_test.go, which must refuse the offending request. Every vector is also\n" +
+	"imported with `signetd import` and `ledger.Import`, and its records verified with\n" +
+	"`GET /v1/entries/{i}/verify`, on PostgreSQL and SQLite (ledger/storetest/vectors.go,\n" +
+	"cmd/signetd/vectors_test.go): the invalid ones are refused for the manifest's rule, except\n" +
+	"where that rule is not one the path can see (each test lists its exceptions and why).\n\n" +
 	"## Vectors\n\n"
 
 const readmeTail = "\n## Notes\n\n" +

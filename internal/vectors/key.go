@@ -49,14 +49,20 @@ const Origin = "signet.example/vectors"
 // BaseURL is the server address the vectors' requests are signed for.
 const BaseURL = "https://signet.example"
 
-// noteKey returns the signed-note signer and verifier key for origin
+// noteKeys returns the signed-note private and verifier keys for origin
 // from the seed SHA-256("signet/vectors/note/" + label).
-func noteKey(label string) (note.Signer, string) {
+func noteKeys(label string) (skey, vkey string) {
 	seed := sha256.Sum256([]byte("signet/vectors/note/" + label))
 	skey, vkey, err := note.GenerateKey(bytes.NewReader(seed[:]), Origin)
 	if err != nil {
 		panic(err)
 	}
+	return skey, vkey
+}
+
+// noteKey returns the signed-note signer and verifier key of label.
+func noteKey(label string) (note.Signer, string) {
+	skey, vkey := noteKeys(label)
 	s, err := note.NewSigner(skey)
 	if err != nil {
 		panic(err)
@@ -68,4 +74,12 @@ func noteKey(label string) (note.Signer, string) {
 func LogKey() string {
 	_, v := noteKey("log")
 	return v
+}
+
+// LogPrivateKey returns the signed-note private key of the vectors' log,
+// for a test that runs a server or an import as that log. Like every key
+// here it comes from a fixed seed and protects nothing.
+func LogPrivateKey() string {
+	skey, _ := noteKeys("log")
+	return skey
 }
