@@ -90,12 +90,8 @@ var memFaults = []struct {
 func TestMemStoreFaults(t *testing.T) {
 	for _, c := range memFaults {
 		t.Run(c.name, func(t *testing.T) {
-			ctx := context.Background()
-			m := signettest.NewMem(t, nil)
-			alice, carol := signettest.Key(t), signettest.Key(t)
-			if _, err := m.Log.Register(ctx, memSign(t, m, alice, signet.SignersPath, []byte(`{"signer":"alice"}`))); err != nil {
-				t.Fatal(err)
-			}
+			m, alice := memAlice(t)
+			carol := signettest.Key(t)
 			before := memHead(t, m)
 			burst := memBurst(t, m, alice, carol, 16)
 
@@ -120,6 +116,16 @@ func TestMemStoreFaults(t *testing.T) {
 			verifyMem(t, m)
 		})
 	}
+}
+
+// memAlice returns a Log on the memstore with alice registered, and her key.
+func memAlice(t *testing.T) (*signettest.Mem, keys.PrivateKey) {
+	m := signettest.NewMem(t, nil)
+	alice := signettest.Key(t)
+	if _, err := m.Log.Register(context.Background(), memSign(t, m, alice, signet.SignersPath, []byte(`{"signer":"alice"}`))); err != nil {
+		t.Fatal(err)
+	}
+	return m, alice
 }
 
 func memHead(t *testing.T, m *signettest.Mem) ledger.Head {
@@ -167,11 +173,7 @@ func verifyMem(t *testing.T, m *signettest.Mem) {
 // nothing happened.
 func TestMemStoreOneFault(t *testing.T) {
 	ctx := context.Background()
-	m := signettest.NewMem(t, nil)
-	alice := signettest.Key(t)
-	if _, err := m.Log.Register(ctx, memSign(t, m, alice, signet.SignersPath, []byte(`{"signer":"alice"}`))); err != nil {
-		t.Fatal(err)
-	}
+	m, alice := memAlice(t)
 	m.Store.Faults.Fail(memstore.OpWrite, 1, errLost)
 	lost := memSign(t, m, alice, signet.EntriesPath, []byte(`{"n":1}`))
 	if _, err := m.Log.AppendEntry(ctx, lost); !errors.Is(err, ledger.ErrUnavailable) {
@@ -195,11 +197,7 @@ func TestMemStoreOneFault(t *testing.T) {
 // fails.
 func TestMemStoreReadFaults(t *testing.T) {
 	ctx := context.Background()
-	m := signettest.NewMem(t, nil)
-	alice := signettest.Key(t)
-	if _, err := m.Log.Register(ctx, memSign(t, m, alice, signet.SignersPath, []byte(`{"signer":"alice"}`))); err != nil {
-		t.Fatal(err)
-	}
+	m, _ := memAlice(t)
 	m.Store.Faults.Fail(memstore.OpRead, -1, errLost)
 	if v, err := m.Log.Verify(ctx, 0); !errors.Is(err, ledger.ErrUnavailable) {
 		t.Errorf("Verify(0) with reads failing = %+v, %v; want ErrUnavailable", v, err)

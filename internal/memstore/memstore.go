@@ -142,16 +142,7 @@ func (s *Store) Head(ctx context.Context) (ledger.Head, error) {
 
 // Record returns the record at index i.
 func (s *Store) Record(ctx context.Context, i int64) (*ledger.Record, error) {
-	var r *ledger.Record
-	err := s.read(ctx, func(v view) error {
-		row := v.record(i)
-		if row == nil {
-			return fmt.Errorf("%w: there is no record %d", ledger.ErrNotFound, i)
-		}
-		r = row.record()
-		return nil
-	})
-	return r, err
+	return s.recordWhere(ctx, func(v view) *recordRow { return v.record(i) }, "there is no record %d", i)
 }
 
 // Records returns the records q selects, in index order.
@@ -169,11 +160,17 @@ func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, 
 
 // RecordByNonce returns the record whose JWS carried nonce.
 func (s *Store) RecordByNonce(ctx context.Context, nonce string) (*ledger.Record, error) {
+	return s.recordWhere(ctx, func(v view) *recordRow { return v.byNonce(nonce) }, "no record used that nonce")
+}
+
+// recordWhere returns the record find finds, or an error wrapping
+// ErrNotFound that says what was not found.
+func (s *Store) recordWhere(ctx context.Context, find func(view) *recordRow, notFound string, args ...any) (*ledger.Record, error) {
 	var r *ledger.Record
 	err := s.read(ctx, func(v view) error {
-		row := v.byNonce(nonce)
+		row := find(v)
 		if row == nil {
-			return fmt.Errorf("%w: no record used that nonce", ledger.ErrNotFound)
+			return fmt.Errorf("%w: "+notFound, append([]any{ledger.ErrNotFound}, args...)...)
 		}
 		r = row.record()
 		return nil
