@@ -326,12 +326,14 @@ func (s *sequencer) checkHead(h Head, read tlog.HashReader) error {
 }
 
 // resubmission answers a request whose nonce is already in the log: the
-// same JWS again gets the existing record; anything else reused the nonce.
+// same JWS again gets the existing record; anything else reused the nonce,
+// breaking R22 as the audit names it.
 func resubmission(ex, rec *Record) result {
 	if ex.Protected == rec.Protected && ex.Payload == rec.Payload && ex.Signature == rec.Signature {
 		return result{rec: ex, existing: true}
 	}
-	return result{err: badNonce("the nonce was already used by log record %d", ex.Index)}
+	return result{err: &signet.RuleError{Rule: signet.RuleNonceUnique, Err: ErrBadNonce,
+		Detail: fmt.Sprintf("the nonce was already used by log record %d", ex.Index)}}
 }
 
 func (s *sequencer) query(batch []*pending) SnapshotQuery {

@@ -1,6 +1,7 @@
 // Package signettest starts real Signet servers for tests: a fresh schema
 // in the PostgreSQL named by DATABASE_URL (scripts/test.sh starts one), a
-// ledger, and the HTTP API on a loopback port.
+// ledger, and the HTTP API on a loopback port; and, for tests of the
+// engine alone, a ledger on an in-memory store ([NewMem]).
 //
 // Database tests are mandatory: without DATABASE_URL they fail, they never
 // skip.
