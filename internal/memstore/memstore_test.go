@@ -30,6 +30,7 @@ func db(t *testing.T, name string) *memstore.DB {
 }
 
 var backend = storetest.Backend{
+	Gapless: true,
 	New: func(t *testing.T) string {
 		name := fmt.Sprintf("mem-%d", named.Add(1))
 		dbs.Store(name, memstore.NewDB())
@@ -48,8 +49,9 @@ var backend = storetest.Backend{
 	},
 }
 
-func TestStore(t *testing.T) { storetest.TestStore(t, backend) }
-func TestLog(t *testing.T)   { storetest.TestLog(t, backend) }
+func TestStore(t *testing.T)   { storetest.TestStore(t, backend) }
+func TestLog(t *testing.T)     { storetest.TestLog(t, backend) }
+func TestVectors(t *testing.T) { storetest.TestVectors(t, backend) }
 
 // TestReadsAreCopies changes everything reads returned and checks that
 // the stored state did not change with it.

@@ -82,7 +82,7 @@ func (t *seqTx) read(ctx context.Context, op Op, f func(v view) error) error {
 // Snapshot reads the head, the registry the batch touches, the records
 // that used its nonces, and the guessed frontier hashes.
 func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.Snapshot, error) {
-	snap := &ledger.Snapshot{ByNonce: map[string]*ledger.Record{}}
+	snap := &ledger.Snapshot{ByNonce: map[string]*ledger.Record{}, Spent: map[string]bool{}}
 	err := t.read(ctx, OpSnapshot, func(v view) error {
 		snap.Head = v.head().head()
 		var err error
@@ -92,6 +92,9 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 		for _, n := range q.Nonces {
 			if r := v.byNonce(n); r != nil {
 				snap.ByNonce[n] = r.record()
+			}
+			if v.spent(n) {
+				snap.Spent[n] = true
 			}
 		}
 		if q.HashesFor == snap.Head.Size && len(q.Hashes) > 0 {
@@ -136,6 +139,9 @@ func (t *seqTx) Write(ctx context.Context, b *ledger.Batch) error {
 		t.failed = err
 		return err
 	}
-	t.staged, t.size = append(t.staged, layer), b.Head.Size
+	t.staged = append(t.staged, layer)
+	if len(b.Records) > 0 {
+		t.size = b.Head.Size
+	}
 	return nil
 }

@@ -68,6 +68,11 @@ type tables struct {
 	signers map[string]*signerRow
 	keys    map[string]*keyRow
 	secrets map[string][]byte
+	// spent_nonces: nonce -> spent_us. forget is the layer's
+	// Batch.ForgetBefore in Unix microseconds (0 for none): rows below it,
+	// in this layer and those under it, are deleted.
+	spent  map[string]int64
+	forget int64
 
 	// The indexes: records_nonce, and signer_keys_signer (kids in the
 	// order written).
@@ -77,7 +82,8 @@ type tables struct {
 
 func newTables(base int64) *tables {
 	return &tables{base: base, hashes: map[int64]*hashRow{}, signers: map[string]*signerRow{},
-		keys: map[string]*keyRow{}, secrets: map[string][]byte{}, nonces: map[string]int64{}, keysOf: map[string][]string{}}
+		keys: map[string]*keyRow{}, secrets: map[string][]byte{}, nonces: map[string]int64{}, keysOf: map[string][]string{},
+		spent: map[string]int64{}}
 }
 
 // emptyDB returns the tables of a new database: a head of size 0.
@@ -98,6 +104,8 @@ func (t *tables) merge(up *tables) {
 	maps.Copy(t.keys, up.keys)
 	maps.Copy(t.secrets, up.secrets)
 	maps.Copy(t.nonces, up.nonces)
+	maps.Copy(t.spent, up.spent)
+	maps.DeleteFunc(t.spent, func(_ string, us int64) bool { return us < up.forget })
 	for s, kids := range up.keysOf {
 		t.keysOf[s] = append(t.keysOf[s], kids...)
 	}

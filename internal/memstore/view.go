@@ -51,6 +51,17 @@ func (v view) byNonce(n string) *recordRow {
 	return nil
 }
 
+// spent reports whether a refused request spent nonce n: a row that no
+// layer from its own up has forgotten.
+func (v view) spent(n string) bool {
+	for i, t := range v {
+		if us, ok := t.spent[n]; ok && !slices.ContainsFunc(v[i:], func(u *tables) bool { return us < u.forget }) {
+			return true
+		}
+	}
+	return false
+}
+
 // lookup finds k in the map of the newest layer that has it.
 func lookup[K comparable, V any](v view, m func(*tables) map[K]V, k K) (V, bool) {
 	for _, t := range slices.Backward(v) {

@@ -13,7 +13,7 @@ func constraint(format string, args ...any) error {
 
 // stage writes b into v's top layer, in the real stores' order: records,
 // stored hashes, new signers, new keys, revocations (a key may be added
-// and revoked in one batch), and last the head, guarded by size, the head
+// and revoked in one batch), spent nonces, and last the head, guarded by size, the head
 // size the transaction read. On an error the top layer holds part of b
 // and must be dropped.
 func stage(v view, b *ledger.Batch, size int64) error {
@@ -52,10 +52,21 @@ func stage(v view, b *ledger.Batch, size int64) error {
 		}
 		top.keys[k.KID] = row.revoked(k.Revocation)
 	}
+	for _, n := range b.Spent {
+		if v.spent(n) {
+			return constraint("spent_nonces: nonce %q is spent", n)
+		}
+		top.spent[n] = b.SpentTime.UnixMicro()
+	}
+	if !b.ForgetBefore.IsZero() {
+		top.forget = b.ForgetBefore.UnixMicro()
+	}
 	if v.head().Size != size {
 		return fmt.Errorf("memstore: the log head moved under the lock")
 	}
-	top.head = newHeadRow(b.Head)
+	if len(b.Records) > 0 { // a batch of only spent nonces leaves the head
+		top.head = newHeadRow(b.Head)
+	}
 	return nil
 }
 

@@ -50,6 +50,12 @@ func requestLevel() []Scenario {
 			prelude(e(func(s *Step) { s.NoNonce = true }))...),
 		bad("r11-entry-with-jwk", signet.RuleKeyHeader, "alice's entry carries her key in jwk instead of naming it by kid",
 			prelude(e(func(s *Step) { s.JWKHeader = true }))...),
+		bad("r11-kid-not-thumbprint", signet.RuleKeyHeader, "alice's entry names its key by a kid of 64 characters: a kid has the form of a thumbprint, 43 base64url characters",
+			prelude(e(func(s *Step) {
+				s.Protected = func(p []byte) []byte {
+					return bytes.Replace(p, []byte(A1.KID()), []byte(A1.KID()+"AAAAAAAAAAAAAAAAAAAAA"), 1)
+				}
+			}))...),
 		bad("r12-duplicate-member", signet.RuleFormat, `alice's entry payload has the member "amount" twice, with different values: the export line shows it, so the line is not strict JSON (R1, checked before R12); the server refuses the request under R12`,
 			prelude(entry("alice", A1, `{"journal_id":"JE-0002","amount":"1.00","amount":"1000000.00"}`))...),
 		bad("r12-not-an-object", signet.RuleEntryPayload, "alice's entry payload is a JSON array, not an object",

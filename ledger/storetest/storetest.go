@@ -40,6 +40,10 @@ type Backend struct {
 	// records and tree_hashes, id for log_head (always 1) and signers, kid
 	// for signer_keys. A nil value sets NULL.
 	Tamper func(t *testing.T, name, table, column string, key, value any)
+	// Gapless says the store refuses a record whose index does not follow
+	// the head's, even one written behind the rules (the in-memory store;
+	// the SQL schemas have no such constraint). Optional.
+	Gapless bool
 }
 
 // TestStore runs every check of the [ledger.Store] contract against b.
