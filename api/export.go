@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/signet-ledger/signet/ledger"
@@ -34,7 +35,17 @@ func (s *Server) export(c *gin.Context) {
 	w := bufio.NewWriterSize(c.Writer, 64<<10)
 	enc := json.NewEncoder(w)
 	started := false
+	// The server's write timeout bounds a whole response, which would cut
+	// off any export longer than it takes; an export instead gets
+	// StreamStall for each stretch of writing, renewed as it goes, so a
+	// slow reader that keeps reading gets the whole log.
+	rc := http.NewResponseController(c.Writer)
+	var renewed time.Time
 	end, err := s.ledger.Export(c, from, to, func(r *ledger.Record) error {
+		if now := time.Now(); now.Sub(renewed) > time.Second {
+			rc.SetWriteDeadline(now.Add(s.streamStall))
+			renewed = now
+		}
 		if !started {
 			c.Header("Content-Type", "application/x-ndjson")
 			c.Status(http.StatusOK)

@@ -43,6 +43,11 @@ type Config struct {
 	// MaxBatchBody bounds the body of a batch of entries. Optional.
 	// Default 32 MiB.
 	MaxBatchBody int64
+	// StreamStall is how long a streamed answer (an export) may wait on
+	// one write: the deadline is renewed as the stream goes, so the
+	// server's write timeout does not cut off a long export. Optional.
+	// Default 60 seconds.
+	StreamStall time.Duration
 	// Logger gets one line per request. Optional.
 	Logger *slog.Logger
 }
@@ -60,6 +65,7 @@ type Server struct {
 	logKey       string
 	maxBody      int64
 	maxBatchBody int64
+	streamStall  time.Duration
 	engine       *gin.Engine
 }
 
@@ -74,7 +80,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
+	if cfg.StreamStall == 0 {
+		cfg.StreamStall = 60 * time.Second
+	}
+	s := &Server{streamStall: cfg.StreamStall, log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
 		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
 		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst),
 		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst)}
