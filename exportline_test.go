@@ -1,7 +1,9 @@
 package signet_test
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -85,4 +87,70 @@ func TestWireRecordRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseExportLine: ParseExportLine never panics; it refuses a line
+// naming a rule, or accepts one that a lenient reader (encoding/json, which
+// matches names case-insensitively and lets the last duplicate win) reads
+// the same way, and that survives a round trip: one line, one meaning.
+func FuzzParseExportLine(f *testing.F) {
+	for _, s := range []string{good, goodEnd, `{}`, `[]`, strings.Replace(good, `"signer"`, `"SIGNER"`, 1),
+		strings.Replace(good, `{"a":1}`, `{"a":[1,{"b":"\u00e9"}]}`, 1)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		w, end, err := signet.ParseExportLine(line)
+		if err != nil {
+			if signet.RuleOf(err) == "" {
+				t.Fatalf("ParseExportLine refused %q without naming a rule: %v", line, err)
+			}
+			return
+		}
+		var got, again any
+		var lenient any
+		switch {
+		case w != nil && end == nil:
+			lenient, got = new(signet.WireRecord), w
+		case end != nil && w == nil:
+			lenient, got = new(signet.WireExportEnd), end
+		default:
+			t.Fatalf("ParseExportLine(%q) = %+v, %+v: want exactly one of a record and an end", line, w, end)
+		}
+		if err := json.Unmarshal(line, lenient); err != nil {
+			t.Fatalf("ParseExportLine accepted %q, which encoding/json refuses: %v", line, err)
+		}
+		if !reflect.DeepEqual(normal(t, got), normal(t, lenient)) {
+			t.Fatalf("ParseExportLine(%q) = %+v, but encoding/json reads %+v", line, got, lenient)
+		}
+		b, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w2, end2, err := signet.ParseExportLine(b)
+		if err != nil {
+			t.Fatalf("the re-encoded line %q is refused: %v", b, err)
+		}
+		if w2 != nil {
+			again = w2
+		} else {
+			again = end2
+		}
+		if !reflect.DeepEqual(normal(t, got), normal(t, again)) {
+			t.Fatalf("round trip of %q changed it: %+v, then %+v", line, got, again)
+		}
+	})
+}
+
+// normal is v re-encoded and decoded generically, so that two payloads
+// that differ only in spacing compare equal.
+func normal(t *testing.T, v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
