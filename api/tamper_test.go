@@ -141,6 +141,10 @@ var tamperCases = []tamperCase{
 		map[int64][]string{1: {"chain_link"}, 2: {"record_hash", "chain_link"}, 3: {"chain_link"}, 4: {"record_hash", "chain_link"}, 5: {"chain_link"}}},
 	{"keyRecordChangedToAnotherKey", rekeyRegistration,
 		map[int64][]string{0: {"record_hash", "signature"}, 2: {"signature"}, 3: {"signature"}, 4: {"signature"}}},
+	// The nonce column is what makes a nonce single use; a cleared or
+	// changed one would let the request be replayed.
+	{"nonceCleared", sqlChange(`UPDATE records SET nonce = NULL WHERE idx = 3`), map[int64][]string{3: {}}},
+	{"nonceChanged", sqlChange(`UPDATE records SET nonce = 'changed' WHERE idx = 3`), map[int64][]string{3: {}}},
 	{"leafTreeHash", sqlChange(`UPDATE tree_hashes SET hash = $1 WHERE idx = $2`, randomHash(), tlog.StoredHashIndex(0, 3)),
 		map[int64][]string{2: {"inclusion"}, 3: {"inclusion"}}},
 }

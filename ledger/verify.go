@@ -70,7 +70,11 @@ func (l *Log) Verify(ctx context.Context, i int64) (*Verification, error) {
 	v.Record, v.Signer, v.KID = rec, rec.Signer, rec.KID
 	v.Checks.RecordHash = v.checkHash(rec, i)
 	v.Checks.ChainLink = v.checkLinks(rec, near, head)
-	if v.Checks.Signature, err = l.checkSignature(ctx, v, rec, head); err != nil {
+	e, decodeErr := signet.DecodeRecord(rec)
+	if v.Checks.Signature, err = l.checkSignature(ctx, v, rec, e, decodeErr, head); err != nil {
+		return nil, err
+	}
+	if err := l.checkNonce(ctx, v, rec, e); err != nil {
 		return nil, err
 	}
 	if v.Checks.Inclusion, err = l.checkInclusion(ctx, v, rec, head); err != nil {
@@ -140,10 +144,9 @@ func (v *Verification) neighbour(near map[int64]*Record, i int64) *Record {
 // records ([signet.Check] on each), which fails if any of them breaks a
 // rule. The store's
 // registry tables are compared with it, not trusted.
-func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record, head Head) (bool, error) {
-	e, err := signet.DecodeRecord(rec)
-	if err != nil {
-		v.problem("%v", err)
+func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record, e *signet.Event, decodeErr error, head Head) (bool, error) {
+	if decodeErr != nil {
+		v.problem("%v", decodeErr)
 		return false, nil
 	}
 	k, ok, err := l.reg.key(ctx, rec.KID, head.Size)
@@ -185,6 +188,26 @@ func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record, 
 		return false, nil
 	}
 	return true, nil
+}
+
+// checkNonce applies R22: no other record carries rec's nonce. The
+// store's unique index on nonces enforces it; this finds a duplicate that
+// someone with write access to the database stored behind that index's
+// back (and, should the index be gone, the record the store finds first).
+func (l *Log) checkNonce(ctx context.Context, v *Verification, rec *Record, e *signet.Event) error {
+	if e == nil || e.Nonce == "" {
+		return nil
+	}
+	ex, err := l.store.RecordByNonce(ctx, e.Nonce)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		v.problem("%s %s: the store has no record under this record's nonce: its nonce column was changed", signet.RuleNonceUnique, signet.RuleNonceUnique.Name())
+	case err != nil:
+		return err
+	case ex.Index != rec.Index:
+		v.problem("%s %s: record %d carries the same nonce: a nonce works once", signet.RuleNonceUnique, signet.RuleNonceUnique.Name(), ex.Index)
+	}
+	return nil
 }
 
 // compareTable reports a store registry row of key k that disagrees with
