@@ -58,7 +58,6 @@ var errorTable = []struct {
 	{keys.ErrMalformed, ptMalformed},
 	{keys.ErrBadKey, ptMalformed},
 	{ledger.ErrMalformed, ptMalformed},
-	{ledger.ErrMalformedPayload, ptMalformed},
 	{ledger.ErrPayloadTooLarge, ptTooLarge},
 	{ledger.ErrBadNonce, ptBadNonce},
 	{ledger.ErrUnknownKey, ptUnknownKey},

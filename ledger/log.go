@@ -26,7 +26,8 @@ type Config struct {
 	Origin string
 	// NonceTTL is how long a nonce stays valid. Optional. Default 10 minutes.
 	NonceTTL time.Duration
-	// Payload bounds entry payloads. Optional. Default DefaultPayloadRules.
+	// Payload bounds the size of entry payloads. Optional. Default
+	// DefaultPayloadRules.
 	Payload PayloadRules
 	// MaxBatch is the most records committed in one transaction.
 	// Optional. Default 1000.
@@ -51,9 +52,6 @@ func (c *Config) defaults() {
 	}
 	if c.Payload.MaxBytes == 0 {
 		c.Payload.MaxBytes = DefaultPayloadRules.MaxBytes
-	}
-	if c.Payload.MaxDepth == 0 {
-		c.Payload.MaxDepth = DefaultPayloadRules.MaxDepth
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = 1000

@@ -18,9 +18,9 @@ func FuzzValidatePayloadOracle(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, p []byte, depth uint8) {
-		rules := PayloadRules{MaxDepth: int(depth%8) + 1}
+		rules := payloadRules{MaxDepth: int(depth%8) + 1}
 		if depth >= 128 {
-			rules = DefaultPayloadRules
+			rules = defaultPayloadRules
 		}
 		if len(p) > DefaultPayloadRules.MaxBytes {
 			return
@@ -40,7 +40,7 @@ func FuzzValidatePayloadOracle(f *testing.F) {
 // the size limit.
 func oracleValidate(p []byte, maxDepth int) error {
 	if !utf8.Valid(p) {
-		return fmt.Errorf("%w: invalid UTF-8 at offset %d", ErrMalformedPayload, firstInvalidUTF8(p))
+		return fmt.Errorf("%w: invalid UTF-8 at offset %d", errMalformedPayload, firstInvalidUTF8(p))
 	}
 	s := payloadScanner{p: p, maxDepth: maxDepth}
 	return s.payload()
@@ -424,10 +424,10 @@ func (s *payloadScanner) skipSpace() {
 	s.i = i
 }
 
-// malformedAt returns an error wrapping [ErrMalformedPayload] that says what
+// malformedAt returns an error wrapping [errMalformedPayload] that says what
 // is wrong and where: the path to the innermost value and the byte offset at.
 func malformedAt(stack []payloadFrame, at int, what string) error {
-	return fmt.Errorf("%w: %s at %s (offset %d)", ErrMalformedPayload, what, payloadPath(stack), at)
+	return fmt.Errorf("%w: %s at %s (offset %d)", errMalformedPayload, what, payloadPath(stack), at)
 }
 
 func (s *payloadScanner) unexpectedEnd(stack []payloadFrame) error {

@@ -12,7 +12,41 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/strictjson"
 )
+
+// payloadRules is what these tests hold a payload to: the server's size
+// limit, then the strict JSON of R12 with its depth limit as a parameter
+// (R12 fixes it at [signet.MaxPayloadDepth]). They test the strict layer,
+// internal/strictjson, that admission, replay and audit all run.
+type payloadRules struct{ MaxBytes, MaxDepth int }
+
+var defaultPayloadRules = payloadRules{MaxBytes: DefaultPayloadRules.MaxBytes, MaxDepth: signet.MaxPayloadDepth}
+
+// errMalformedPayload is wrapped by Validate's errors other than size.
+var errMalformedPayload = errors.New("ledger: malformed payload")
+
+// Validate applies r to p: size first, then strict JSON, with the
+// detail of the first violation.
+func (r payloadRules) Validate(p []byte) error {
+	if err := (PayloadRules{MaxBytes: r.MaxBytes}).checkSize(p); err != nil {
+		return err
+	}
+	depth := r.MaxDepth
+	if depth <= 0 {
+		depth = signet.MaxPayloadDepth
+	}
+	err := strictjson.CheckObject(p, depth)
+	if err == nil {
+		return nil
+	}
+	if e, ok := errors.AsType[*strictjson.Error](err); ok {
+		return fmt.Errorf("%w: %s", errMalformedPayload, e.Detail())
+	}
+	return fmt.Errorf("%w: %w", errMalformedPayload, err)
+}
 
 // nestedPayload returns a payload whose innermost container, inner, is at
 // the given depth: depth-1 objects {"a":...} around inner.
@@ -46,9 +80,9 @@ const journalEntryPayload = `{"journal_id":"JE000001","entry_date":"2016-11-06",
 
 var payloadTests = []struct {
 	name  string
-	rules PayloadRules // zero means DefaultPayloadRules
+	rules payloadRules // zero means defaultPayloadRules
 	in    string
-	want  error // nil, ErrMalformedPayload or ErrPayloadTooLarge
+	want  error // nil, errMalformedPayload or ErrPayloadTooLarge
 }{
 	{name: "ok/empty", in: `{}`},
 	{name: "ok/whitespace", in: " \t\r\n{ \"a\" : [ 1 , { } ] } \n"},
@@ -63,77 +97,77 @@ var payloadTests = []struct {
 	{name: "ok/depth 64 array", in: nestedPayload(64, `[]`)},
 	{name: "ok/64 KiB", in: payloadOfSize(64 << 10)},
 	// 10000 distinct members cannot fit in 64 KiB.
-	{name: "ok/10000 members", rules: PayloadRules{MaxBytes: 1 << 20}, in: payloadWithMembers(10000)},
+	{name: "ok/10000 members", rules: payloadRules{MaxBytes: 1 << 20}, in: payloadWithMembers(10000)},
 
 	{name: "ErrPayloadTooLarge/64 KiB plus one", in: payloadOfSize(64<<10 + 1), want: ErrPayloadTooLarge},
 	{name: "ErrPayloadTooLarge/before UTF-8", in: payloadOfSize(64<<10) + "\xff", want: ErrPayloadTooLarge},
 
-	{name: "ErrMalformedPayload/depth 65", in: nestedPayload(65, `{}`), want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/depth 100 arrays", in: `{"a":` + strings.Repeat("[", 99) + strings.Repeat("]", 99) + `}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/array", in: `[]`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/array of object", in: `[{}]`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/string", in: `"{}"`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/number", in: `1`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/true", in: `true`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/null", in: `null`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/empty", in: ``, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/whitespace only", in: " \n", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/not JSON", in: `hello`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/byte order mark", in: "\ufeff{}", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/trailing garbage", in: `{}x`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/two values", in: `{} {}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/trailing NUL", in: "{}\x00", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/unterminated", in: `{"a":1`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/unterminated string", in: `{"a":"b}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/unterminated escape", in: `{"a":"\`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/trailing comma", in: `{"a":1,}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/trailing comma in array", in: `{"a":[1,]}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/missing colon", in: `{"a" 1}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/missing value", in: `{"a":}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/unquoted name", in: `{a:1}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/single quotes", in: `{'a':1}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/leading zero", in: `{"a":01}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/bare minus", in: `{"a":-}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/bare dot", in: `{"a":1.}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/bare exponent", in: `{"a":1e}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/plus sign", in: `{"a":+1}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/hex number", in: `{"a":0x1}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/NaN", in: `{"a":NaN}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/number overflows float64", in: `{"a":1e400}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/long number overflows float64", in: `{"a":` + strings.Repeat("9", 400) + `}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/truncated literal", in: `{"a":tru}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/capitalised literal", in: `{"a":True}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/control character", in: "{\"a\":\"\t\"}", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/invalid escape", in: `{"a":"\x41"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/short unicode escape", in: `{"a":"\u41"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/comment", in: `{"a":1 /* c */}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/invalid UTF-8 in value", in: "{\"a\":\"\xff\"}", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/invalid UTF-8 in name", in: "{\"\xc3\x28\":1}", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/UTF-8 encoded surrogate", in: "{\"a\":\"\xed\xa0\x80\"}", want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/high surrogate alone", in: `{"a":"\ud800"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/high surrogate at end of name", in: `{"x\uDBFF":1}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/low surrogate alone", in: `{"a":"\udc00"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/high surrogate then non-low", in: `{"a":"\ud800\u0041"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/high surrogate then high", in: `{"a":"\ud800\ud800"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/high surrogate then text", in: `{"a":"\ud800abcdef"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/swapped surrogate pair", in: `{"a":"\udd8a\ud83e"}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name", in: `{"a":1,"b":2,"a":3}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name nested", in: `{"a":{"b":1,"b":1}}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name in array", in: `{"a":[{},{"b":1,"b":1}]}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name via escape", in: `{"a":1,"\u0061":2}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name via surrogate pair", in: `{"🦊":1,"\ud83e\udd8a":2}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name via solidus escape", in: `{"/":1,"\/":2}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name at map switch", in: strings.TrimSuffix(payloadWithMembers(17), "}") + `,"m16":0}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name of first at map switch", in: strings.TrimSuffix(payloadWithMembers(16), "}") + `,"m0":0}`, want: ErrMalformedPayload},
-	{name: "ErrMalformedPayload/duplicate name after map switch", in: strings.TrimSuffix(payloadWithMembers(100), "}") + `,"m7":0}`, want: ErrMalformedPayload},
-	{name: "ok/depth 64 with DefaultPayloadRules", rules: DefaultPayloadRules, in: nestedPayload(64, "{}")},
-	{name: "ErrMalformedPayload/depth 65 with DefaultPayloadRules", rules: DefaultPayloadRules, in: nestedPayload(65, "{}"), want: ErrMalformedPayload},
+	{name: "errMalformedPayload/depth 65", in: nestedPayload(65, `{}`), want: errMalformedPayload},
+	{name: "errMalformedPayload/depth 100 arrays", in: `{"a":` + strings.Repeat("[", 99) + strings.Repeat("]", 99) + `}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/array", in: `[]`, want: errMalformedPayload},
+	{name: "errMalformedPayload/array of object", in: `[{}]`, want: errMalformedPayload},
+	{name: "errMalformedPayload/string", in: `"{}"`, want: errMalformedPayload},
+	{name: "errMalformedPayload/number", in: `1`, want: errMalformedPayload},
+	{name: "errMalformedPayload/true", in: `true`, want: errMalformedPayload},
+	{name: "errMalformedPayload/null", in: `null`, want: errMalformedPayload},
+	{name: "errMalformedPayload/empty", in: ``, want: errMalformedPayload},
+	{name: "errMalformedPayload/whitespace only", in: " \n", want: errMalformedPayload},
+	{name: "errMalformedPayload/not JSON", in: `hello`, want: errMalformedPayload},
+	{name: "errMalformedPayload/byte order mark", in: "\ufeff{}", want: errMalformedPayload},
+	{name: "errMalformedPayload/trailing garbage", in: `{}x`, want: errMalformedPayload},
+	{name: "errMalformedPayload/two values", in: `{} {}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/trailing NUL", in: "{}\x00", want: errMalformedPayload},
+	{name: "errMalformedPayload/unterminated", in: `{"a":1`, want: errMalformedPayload},
+	{name: "errMalformedPayload/unterminated string", in: `{"a":"b}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/unterminated escape", in: `{"a":"\`, want: errMalformedPayload},
+	{name: "errMalformedPayload/trailing comma", in: `{"a":1,}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/trailing comma in array", in: `{"a":[1,]}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/missing colon", in: `{"a" 1}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/missing value", in: `{"a":}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/unquoted name", in: `{a:1}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/single quotes", in: `{'a':1}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/leading zero", in: `{"a":01}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/bare minus", in: `{"a":-}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/bare dot", in: `{"a":1.}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/bare exponent", in: `{"a":1e}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/plus sign", in: `{"a":+1}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/hex number", in: `{"a":0x1}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/NaN", in: `{"a":NaN}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/number overflows float64", in: `{"a":1e400}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/long number overflows float64", in: `{"a":` + strings.Repeat("9", 400) + `}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/truncated literal", in: `{"a":tru}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/capitalised literal", in: `{"a":True}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/control character", in: "{\"a\":\"\t\"}", want: errMalformedPayload},
+	{name: "errMalformedPayload/invalid escape", in: `{"a":"\x41"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/short unicode escape", in: `{"a":"\u41"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/comment", in: `{"a":1 /* c */}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/invalid UTF-8 in value", in: "{\"a\":\"\xff\"}", want: errMalformedPayload},
+	{name: "errMalformedPayload/invalid UTF-8 in name", in: "{\"\xc3\x28\":1}", want: errMalformedPayload},
+	{name: "errMalformedPayload/UTF-8 encoded surrogate", in: "{\"a\":\"\xed\xa0\x80\"}", want: errMalformedPayload},
+	{name: "errMalformedPayload/high surrogate alone", in: `{"a":"\ud800"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/high surrogate at end of name", in: `{"x\uDBFF":1}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/low surrogate alone", in: `{"a":"\udc00"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/high surrogate then non-low", in: `{"a":"\ud800\u0041"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/high surrogate then high", in: `{"a":"\ud800\ud800"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/high surrogate then text", in: `{"a":"\ud800abcdef"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/swapped surrogate pair", in: `{"a":"\udd8a\ud83e"}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name", in: `{"a":1,"b":2,"a":3}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name nested", in: `{"a":{"b":1,"b":1}}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name in array", in: `{"a":[{},{"b":1,"b":1}]}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name via escape", in: `{"a":1,"\u0061":2}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name via surrogate pair", in: `{"🦊":1,"\ud83e\udd8a":2}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name via solidus escape", in: `{"/":1,"\/":2}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name at map switch", in: strings.TrimSuffix(payloadWithMembers(17), "}") + `,"m16":0}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name of first at map switch", in: strings.TrimSuffix(payloadWithMembers(16), "}") + `,"m0":0}`, want: errMalformedPayload},
+	{name: "errMalformedPayload/duplicate name after map switch", in: strings.TrimSuffix(payloadWithMembers(100), "}") + `,"m7":0}`, want: errMalformedPayload},
+	{name: "ok/depth 64 with DefaultPayloadRules", rules: defaultPayloadRules, in: nestedPayload(64, "{}")},
+	{name: "errMalformedPayload/depth 65 with DefaultPayloadRules", rules: defaultPayloadRules, in: nestedPayload(65, "{}"), want: errMalformedPayload},
 
-	{name: "ok/MaxBytes exact", rules: PayloadRules{MaxBytes: 10}, in: payloadOfSize(10)},
-	{name: "ErrPayloadTooLarge/MaxBytes", rules: PayloadRules{MaxBytes: 10}, in: payloadOfSize(11), want: ErrPayloadTooLarge},
-	{name: "ok/MaxDepth 1", rules: PayloadRules{MaxDepth: 1}, in: `{"a":1}`},
-	{name: "ErrMalformedPayload/MaxDepth 1", rules: PayloadRules{MaxDepth: 1}, in: `{"a":[]}`, want: ErrMalformedPayload},
-	{name: "ok/MaxDepth 200", rules: PayloadRules{MaxDepth: 200}, in: nestedPayload(200, "[]")},
+	{name: "ok/MaxBytes exact", rules: payloadRules{MaxBytes: 10}, in: payloadOfSize(10)},
+	{name: "ErrPayloadTooLarge/MaxBytes", rules: payloadRules{MaxBytes: 10}, in: payloadOfSize(11), want: ErrPayloadTooLarge},
+	{name: "ok/MaxDepth 1", rules: payloadRules{MaxDepth: 1}, in: `{"a":1}`},
+	{name: "errMalformedPayload/MaxDepth 1", rules: payloadRules{MaxDepth: 1}, in: `{"a":[]}`, want: errMalformedPayload},
+	{name: "ok/MaxDepth 200", rules: payloadRules{MaxDepth: 200}, in: nestedPayload(200, "[]")},
 }
 
 func TestValidatePayload(t *testing.T) {
@@ -143,7 +177,7 @@ func TestValidatePayload(t *testing.T) {
 			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
 				t.Fatalf("%+v.Validate(%.40q) = %v, want %v", tt.rules, tt.in, err, tt.want)
 			}
-			if tt.rules == (PayloadRules{}) && !surrogateEscapeRE.MatchString(tt.in) {
+			if tt.rules == (payloadRules{}) && !surrogateEscapeRE.MatchString(tt.in) {
 				if got := referenceValidPayload([]byte(tt.in)); got != (tt.want == nil) {
 					t.Errorf("referenceValidPayload(%.40q) = %v, want %v", tt.in, got, tt.want == nil)
 				}
@@ -176,7 +210,7 @@ func TestValidatePayloadDetail(t *testing.T) {
 		{payloadOfSize(64<<10 + 1), "ledger: payload too large: 65537 bytes, limit 65536"},
 	}
 	for _, tt := range tests {
-		err := DefaultPayloadRules.Validate([]byte(tt.in))
+		err := defaultPayloadRules.Validate([]byte(tt.in))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Validate(%.40q) = %v, want detail %q", tt.in, err, tt.want)
 		}
@@ -200,7 +234,7 @@ func TestValidatePayloadLinear(t *testing.T) {
 		},
 		"escapes": func(n int) string { return `{"` + strings.Repeat(`\u0041`, n) + `":1}` },
 	}
-	rules := PayloadRules{MaxBytes: 1 << 30}
+	rules := payloadRules{MaxBytes: 1 << 30}
 	fastest := func(p []byte) time.Duration {
 		best := time.Duration(1 << 62)
 		for range 10 {
@@ -233,7 +267,7 @@ func BenchmarkValidatePayload(b *testing.B) {
 	b.SetBytes(int64(len(p)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := DefaultPayloadRules.Validate(p); err != nil {
+		if err := defaultPayloadRules.Validate(p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -248,8 +282,8 @@ func FuzzValidatePayload(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
-		err := DefaultPayloadRules.Validate(p)
-		if err != nil && !errors.Is(err, ErrMalformedPayload) && !errors.Is(err, ErrPayloadTooLarge) {
+		err := defaultPayloadRules.Validate(p)
+		if err != nil && !errors.Is(err, errMalformedPayload) && !errors.Is(err, ErrPayloadTooLarge) {
 			t.Fatalf("Validate(%q) = %v, want an error wrapping a sentinel", p, err)
 		}
 		if err == nil {
@@ -273,7 +307,7 @@ func FuzzValidatePayload(f *testing.F) {
 // judge, since encoding/json turns lone surrogate escapes into U+FFFD.
 var surrogateEscapeRE = regexp.MustCompile(`(?i)\\ud[89a-f]`)
 
-// referenceValidPayload is a slow second opinion on [DefaultPayloadRules],
+// referenceValidPayload is a slow second opinion on defaultPayloadRules,
 // built on encoding/json.
 func referenceValidPayload(p []byte) bool {
 	if len(p) > 64<<10 || !utf8.Valid(p) || !json.Valid(p) {
@@ -319,7 +353,7 @@ func referenceValidPayload(p []byte) bool {
 			if tok == '{' {
 				l = &level{names: map[string]bool{}, wantKey: true}
 			}
-			if stack = append(stack, l); len(stack) > DefaultPayloadRules.MaxDepth {
+			if stack = append(stack, l); len(stack) > signet.MaxPayloadDepth {
 				return false
 			}
 		case json.Number:

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/tlog"
@@ -52,7 +53,7 @@ func TestBenchPayload(t *testing.T) {
 		if len(p) != size || !json.Valid(p) {
 			t.Errorf("benchPayload(%d) = %d bytes, valid %v", size, len(p), json.Valid(p))
 		}
-		if err := ledger.DefaultPayloadRules.Validate(p); err != nil {
+		if err := signet.CheckEntryPayload(p); err != nil {
 			t.Errorf("benchPayload(%d) is refused: %v", size, err)
 		}
 	}

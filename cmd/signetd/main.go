@@ -90,7 +90,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	defer closeStore()
 	l, err := ledger.Open(ctx, ledger.Config{
 		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: sec.origin,
-		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload, MaxDepth: 64},
+		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload},
 		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
 	})
 	var mismatch *ledger.KeyMismatchError
