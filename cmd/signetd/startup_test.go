@@ -102,14 +102,18 @@ func TestEnvironmentValuesThatDoNotParse(t *testing.T) {
 		{"SIGNET_LOG_FORMAT=xml", "--log-format must be json or text"},
 		{"SIGNET_ORIGIN=my log", "cannot name a log key"},
 	} {
-		out := mustFail(t, bin, append(base, tc.env))
-		if !strings.Contains(out, tc.want) {
-			t.Errorf("%s: start-up error does not say %q:\n%s", tc.env, tc.want, out)
+		t.Run(tc.env, func(t *testing.T) {
+			out := mustFail(t, bin, append(base, tc.env))
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("start-up error does not say %q:\n%s", tc.want, out)
+			}
+		})
+	}
+	t.Run("--rate-limit-kid=-5", func(t *testing.T) {
+		if out := mustFail(t, bin, base, "--rate-limit-kid", "-5"); !strings.Contains(out, "--rate-limit-kid must be 0 (off) or a positive rate") {
+			t.Errorf("--rate-limit-kid -5:\n%s", out)
 		}
-	}
-	if out := mustFail(t, bin, base, "--rate-limit-kid", "-5"); !strings.Contains(out, "--rate-limit-kid must be 0 (off) or a positive rate") {
-		t.Errorf("--rate-limit-kid -5:\n%s", out)
-	}
+	})
 }
 
 // TestFilePermissions: the data folder is made 0700 and every file in it
@@ -149,13 +153,15 @@ func TestFilePermissions(t *testing.T) {
 	stopProc(t, p)
 
 	for _, name := range []string{"log.key", "admin.token", "reader.token"} {
-		file := filepath.Join(dir, name)
-		os.Chmod(file, 0o644)
-		out := mustFail(t, bin, env)
-		if !strings.Contains(out, "chmod 600 "+file) {
-			t.Errorf("%s readable by others: start-up error does not say how to fix it:\n%s", name, out)
-		}
-		os.Chmod(file, 0o600)
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(dir, name)
+			os.Chmod(file, 0o644)
+			defer os.Chmod(file, 0o600)
+			out := mustFail(t, bin, env)
+			if !strings.Contains(out, "chmod 600 "+file) {
+				t.Errorf("%s readable by others: start-up error does not say how to fix it:\n%s", name, out)
+			}
+		})
 	}
 	stopProc(t, start(t, bin, env))
 }
