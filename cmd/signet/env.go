@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/keys"
@@ -46,6 +47,8 @@ func (s secret) Set(v string) error { *s.p = v; return nil }
 type env struct {
 	sys System
 	g   globals
+
+	trustMu sync.Mutex // held by [env.trust]
 }
 
 func newEnv(sys System) *env {

@@ -43,8 +43,12 @@ func runRotateKey(ctx context.Context, cmd *command, e *env, args []string) erro
 	if err != nil {
 		return err
 	}
-	ev, err := e.client().AddKey(ctx, *signer, old, next)
+	c := e.client()
+	ev, err := c.AddKey(ctx, *signer, old, next)
 	if err != nil {
+		return err
+	}
+	if err := e.checkKeyEvent(ctx, c, ev); err != nil {
 		return err
 	}
 	return e.emit(ev, func(w io.Writer) {
