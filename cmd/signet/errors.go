@@ -68,15 +68,15 @@ func ExitCode(err error) int {
 // report writes err as one line, then a hint if there is one; a fork
 // also gets both checkpoints.
 func report(w io.Writer, err error) {
-	msg := strings.TrimPrefix(err.Error(), "signet: ")
+	msg := safe(strings.TrimPrefix(err.Error(), "signet: "))
 	fmt.Fprintf(w, "signet: %s\n", msg)
 	var fork *client.ForkError
 	if errors.As(err, &fork) {
 		fmt.Fprintf(w, "\nThe checkpoint seen before (size %d):\n%s\nThe checkpoint now (size %d):\n%s\n",
-			fork.Old.Size, fork.Old.Note, fork.New.Size, fork.New.Note)
+			fork.Old.Size, safeLines(string(fork.Old.Note)), fork.New.Size, safeLines(string(fork.New.Note)))
 	}
 	if h := hint(err); h != "" {
-		fmt.Fprintf(w, "hint: %s\n", h)
+		fmt.Fprintf(w, "hint: %s\n", safe(h))
 	}
 }
 

@@ -55,5 +55,5 @@ func runList(ctx context.Context, cmd *command, e *env, args []string) error {
 
 // printRow shows r as one line: index, kind, signer, time, hash.
 func printRow(w io.Writer, r *client.Record) {
-	fmt.Fprintf(w, "%-8d %-19s %-24s %-27s %s\n", r.Index, r.Kind, r.Signer, r.IntegratedTime, r.Hash)
+	fmt.Fprintf(w, "%-8d %-19s %-24s %-27s %s\n", r.Index, safe(r.Kind), safe(r.Signer), safe(r.IntegratedTime), safe(r.Hash))
 }

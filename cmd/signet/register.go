@@ -43,6 +43,6 @@ func runRegister(ctx context.Context, cmd *command, e *env, args []string) error
 		return err
 	}
 	return e.emit(ev, func(w io.Writer) {
-		fmt.Fprintf(w, "registered signer %s with key %s at log index %d\n", ev.Signer, ev.KID, ev.LogIndex)
+		fmt.Fprintf(w, "registered signer %s with key %s at log index %d\n", safe(ev.Signer), safe(ev.KID), ev.LogIndex)
 	})
 }

@@ -63,6 +63,6 @@ func runRevokeKey(ctx context.Context, cmd *command, e *env, args []string) erro
 		return err
 	}
 	return e.emit(ev, func(w io.Writer) {
-		fmt.Fprintf(w, "revoked key %s of %s at log index %d\n", ev.KID, ev.Signer, ev.LogIndex)
+		fmt.Fprintf(w, "revoked key %s of %s at log index %d\n", safe(ev.KID), safe(ev.Signer), ev.LogIndex)
 	})
 }

@@ -109,7 +109,7 @@ func (s *submitter) one(ctx context.Context, in io.Reader) error {
 		return r.err
 	}
 	return s.e.emit(r, func(w io.Writer) {
-		fmt.Fprintf(w, "index %d\nhash  %s\npromise %s\n", *r.Index, r.Hash, r.Promise)
+		fmt.Fprintf(w, "index %d\nhash  %s\npromise %s\n", *r.Index, safe(r.Hash), safe(r.Promise))
 	})
 }
 
@@ -243,13 +243,13 @@ func (s *submitter) report(order chan chan submitted, bar *progress, read *atomi
 			if errors.Is(r.err, client.ErrVerification) {
 				unverified++
 			}
-			fmt.Fprintf(s.e.sys.Stderr, "line %d: %s\n", r.Line, r.err)
+			fmt.Fprintf(s.e.sys.Stderr, "line %d: %s\n", r.Line, safe(r.err.Error()))
 			if s.e.g.JSON {
 				s.e.emit(r, nil)
 			}
 			continue
 		}
-		s.e.emit(r, func(w io.Writer) { fmt.Fprintf(w, "line %d: index %d hash %s\n", r.Line, *r.Index, r.Hash) })
+		s.e.emit(r, func(w io.Writer) { fmt.Fprintf(w, "line %d: index %d hash %s\n", r.Line, *r.Index, safe(r.Hash)) })
 	}
 	switch {
 	case *readErr != nil:

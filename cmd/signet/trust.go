@@ -43,7 +43,7 @@ func (e *env) trustAnswer(ctx context.Context, c *client.Client, msg string) (*t
 	}
 	t, err := e.trust(ctx, c, []byte(msg), "", true)
 	if err == nil && t.PinnedAt {
-		e.note("pinned the log key %s of log %q, as the server served it (trust on first use)", keyName(t.LogKey), t.CP.Origin)
+		e.note("pinned the log key %s of log %q, as the server served it (trust on first use)", safe(keyName(t.LogKey)), safe(t.CP.Origin))
 	}
 	return t, err
 }

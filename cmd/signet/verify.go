@@ -95,7 +95,7 @@ func runVerify(ctx context.Context, cmd *command, e *env, args []string) error {
 	case !v.Agree:
 		fmt.Fprintf(e.sys.Stderr, "\n!!! THE SERVER AND THE LOCAL CHECKS DISAGREE ON RECORD %d !!!\n", i)
 		for _, d := range disagree {
-			fmt.Fprintf(e.sys.Stderr, "!!! %s\n", d)
+			fmt.Fprintf(e.sys.Stderr, "!!! %s\n", safe(d))
 		}
 		return verifyFailed("the server's verification of record %d does not match the local checks: %s", i, strings.Join(disagree, "; "))
 	case !v.Verified:
@@ -136,19 +136,20 @@ func (v *verdict) print(w io.Writer, t *trusted) {
 	}
 	fmt.Fprintf(w, "record %d: %s\n", v.Index, state)
 	s := v.Server.Signer
-	fmt.Fprintf(w, "signer %s, key %s (%s)\n\n%-14s %-8s %s\n", s.Signer, s.KID, s.KeyStatus, "check", "server", "local")
+	fmt.Fprintf(w, "signer %s, key %s (%s; by the log's key records: %s)\n\n%-14s %-8s %s\n",
+		safe(s.Signer), safe(s.KID), safe(s.KeyStatus), v.Local.KeyStatus, "check", "server", "local")
 	for _, name := range checkNames {
 		fmt.Fprintf(w, "%-14s %-8s %s\n", name, okWord(v.Server.Checks[name]), okWord(v.Local.Checks[name]))
 	}
 	if ok, has := v.Local.Checks["payload"]; has {
 		fmt.Fprintf(w, "%-14s %-8s %s\n", "payload", "-", okWord(ok))
 	}
-	fmt.Fprintf(w, "\ncheckpoint     size %d, signed by %s, %s\n", t.CP.Size, keyName(t.LogKey), trustWords(t))
+	fmt.Fprintf(w, "\ncheckpoint     size %d, signed by %s, %s\n", t.CP.Size, safe(keyName(t.LogKey)), trustWords(t))
 	for _, p := range v.Server.Problems {
-		fmt.Fprintf(w, "server problem: %s\n", p)
+		fmt.Fprintf(w, "server problem: %s\n", safe(p))
 	}
 	for _, p := range v.Local.Problems {
-		fmt.Fprintf(w, "local problem:  %s\n", p)
+		fmt.Fprintf(w, "local problem:  %s\n", safe(p))
 	}
 }
 
