@@ -116,7 +116,7 @@ func problemHint(err error) string {
 	}
 	switch p.Name() {
 	case "unauthorized":
-		return "pass --admin-token (or SIGNET_ADMIN_TOKEN) to write as the operator, --token (or SIGNET_TOKEN) to read"
+		return "pass --admin-token-file (or SIGNET_ADMIN_TOKEN_FILE) to write as the operator, --token-file (or SIGNET_TOKEN_FILE) to read"
 	case "unknownKey":
 		return "register the key first (signet register --signer ID --key FILE), or pass the right --key"
 	case "revokedKey":
