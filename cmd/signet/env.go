@@ -133,8 +133,8 @@ func readPrivateFile(path, what string) ([]byte, error) {
 
 // env is one run's configuration and outside world.
 type env struct {
-	sys System
-	g   globals
+	sys    System
+	g      globals
 	warned map[string]bool // the token flags already warned of
 
 	trustMu sync.Mutex // held by [env.trust]

@@ -34,6 +34,7 @@
 //	                    SIGNET_TOKEN_FILE; default: the admin token)
 //	--admin-token TOK   the admin token itself (env SIGNET_ADMIN_TOKEN)
 //	--token TOK         the reader token itself (env SIGNET_TOKEN)
+//	--json              machine-readable output: one JSON object per line
 //
 // A token on the command line shows in the process list to every local
 // user: signet warns on stderr when given one, and prefers a file or the
@@ -42,7 +43,6 @@
 // key files must not be accessible by group or others (mode 0600, as ssh
 // wants of its keys): signet refuses them, checking the mode before it
 // reads the file, and says to run chmod 600 FILE.
-//	--json              machine-readable output: one JSON object per line
 //
 // Run "signet help COMMAND" for a command's flags.
 //
