@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/signet-ledger/signet/client"
+	"github.com/signet-ledger/signet/internal/secretfile"
 	"github.com/signet-ledger/signet/keys"
 )
 
@@ -111,24 +110,14 @@ func (e *env) resolveTokens() error {
 	return nil
 }
 
-// readPrivateFile reads a file of secrets (what names it in errors),
-// refusing it, as ssh does, if group or others may read or write it.
-// It checks the mode of the file it opened before reading a byte.
+// readPrivateFile reads a file of secrets with [secretfile.Read], which
+// refuses one that group or others may access; what names it in errors.
 func readPrivateFile(path, what string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	b, err := secretfile.Read(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if m := st.Mode().Perm(); m&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, withHint(fmt.Errorf("%s %s is accessible by group or others (mode %04o): refusing to use it", what, path, m),
-			"run chmod 600 "+path)
-	}
-	return io.ReadAll(io.LimitReader(f, 1<<20))
+	return b, err
 }
 
 // env is one run's configuration and outside world.

@@ -45,13 +45,13 @@ func TestTokenFiles(t *testing.T) {
 		os.Chmod(c.path(f), 0o640)
 	}
 	wantContains(t, "a readable token file", c.fails(ExitError, "list", "--admin-token-file", tok),
-		"accessible by group or others", "chmod 600 "+tok)
+		"others on this machine can read", "chmod 600 "+tok)
 	wantContains(t, "a readable token file from the environment", c.fails(ExitError, "list", "--token-file", tok), "chmod 600 "+tok)
 	c.stdin = `{"n":1}`
-	wantContains(t, "a readable key file", c.fails(ExitError, "submit"), "key file", "accessible by group or others", "chmod 600 "+c.path("k.jwk"))
+	wantContains(t, "a readable key file", c.fails(ExitError, "submit"), "key file", "others on this machine can read", "chmod 600 "+c.path("k.jwk"))
 	os.Chmod(c.path("k.jwk"), 0o602)
 	c.stdin = `{"n":1}`
-	wantContains(t, "a key file others may write", c.fails(ExitError, "submit"), "mode 0602", "chmod 600")
+	wantContains(t, "a key file others may write", c.fails(ExitError, "submit"), "mode is 0602", "chmod 600")
 	os.Chmod(c.path("k.jwk"), 0o600)
 	c.stdin = `{"n":1}`
 	c.ok("submit")
