@@ -9,7 +9,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-ledger/signet/internal/strictjson"
 	"github.com/signet-ledger/signet/keys"
 )
 
@@ -140,18 +140,21 @@ func (r *Response) check() error {
 		return nil
 	}
 	p := &Problem{Status: r.Status, RetryAfter: r.Header.Get("Retry-After")}
-	if json.Unmarshal(r.Body, p) != nil || p.Type == "" {
+	if strictjson.UnmarshalIgnoreUnknown(r.Body, p) != nil || p.Type == "" {
 		p.Type, p.Detail = "urn:signet:error:http", strings.TrimSpace(string(r.Body))
 	}
 	return p
 }
 
-// decode checks r and decodes its JSON body into v.
+// decode checks r and decodes its JSON body into v, strictly
+// ([strictjson.UnmarshalIgnoreUnknown]): member names match exactly, none
+// twice, so an answer means the same to every reader; members a newer
+// server adds are skipped.
 func (r *Response) decode(v any) error {
 	if err := r.check(); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(r.Body, v); err != nil {
+	if err := strictjson.UnmarshalIgnoreUnknown(r.Body, v); err != nil {
 		return fmt.Errorf("signet: decoding the answer: %w", err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/strictjson"
 )
 
 // Export streams the records with from <= index < to (to 0: up to the
@@ -48,7 +48,7 @@ func (c *Client) Export(ctx context.Context, from, to int64, w io.Writer) (*sign
 		return nil, fmt.Errorf("signet: export cut short: %w", err)
 	}
 	var end signet.WireExportEnd
-	if err := json.Unmarshal(tail.line(), &end); err != nil || end.Checkpoint == "" {
+	if err := strictjson.UnmarshalIgnoreUnknown(tail.line(), &end); err != nil || end.Checkpoint == "" {
 		return nil, fmt.Errorf("signet: export cut short: it does not end with its checkpoint line")
 	}
 	return &end, nil

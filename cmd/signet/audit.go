@@ -182,7 +182,7 @@ func printAudit(w io.Writer, s *audit.Summary, failed *audit.Error) {
 	if !s.CheckpointSigned {
 		how = "signature NOT checked (--skip-checkpoint-signature)"
 	}
-	fmt.Fprintf(w, "checkpoint   %s, size %d, %s\n", s.Checkpoint.Origin, s.Checkpoint.Size, how)
+	fmt.Fprintf(w, "checkpoint   %s, size %d, %s\n", safe(s.Checkpoint.Origin), s.Checkpoint.Size, how)
 	if s.External != nil {
 		fmt.Fprintf(w, "checkpoint given apart (size %d) agrees with the export\n", s.External.Size)
 	}
@@ -192,12 +192,12 @@ func printAudit(w io.Writer, s *audit.Summary, failed *audit.Error) {
 // printFailures lists every failure: rule, index, line and detail.
 func printFailures(w io.Writer, s *audit.Summary, first *audit.Error) {
 	if s == nil || len(s.Failures) == 0 {
-		fmt.Fprintf(w, "audit FAILED: %s\n", first)
+		fmt.Fprintf(w, "audit FAILED: %s\n", safe(fmt.Sprint(first)))
 		return
 	}
 	fmt.Fprintf(w, "audit FAILED after %d records: %d failures\n", s.Records, len(s.Failures))
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "  %-3s %-13s %s: %s\n", f.Rule, f.Check, f.Where(), f.Reason)
+		fmt.Fprintf(w, "  %-3s %-13s %s: %s\n", f.Rule, f.Check, safe(f.Where()), safe(f.Reason))
 	}
 	if s.Stopped {
 		fmt.Fprintf(w, "stopped after %d failures (--max-failures): the rest of the export is unchecked\n", len(s.Failures))

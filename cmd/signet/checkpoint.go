@@ -49,9 +49,9 @@ func runCheckpoint(ctx context.Context, cmd *command, e *env, args []string) err
 	}
 	return e.emit(v, func(w io.Writer) {
 		fmt.Fprintf(w, "log      %s\nsize     %d\nroot     %s\nlog key  %s\nstatus   %s\n",
-			v.Origin, v.Size, v.Root, keyName(t.LogKey), trustWords(t))
+			safe(v.Origin), v.Size, v.Root, safe(keyName(t.LogKey)), trustWords(t))
 		if t.PinnedAt {
-			fmt.Fprintf(w, "pinned   %s\n", t.LogKey)
+			fmt.Fprintf(w, "pinned   %s\n", safe(t.LogKey))
 		}
 	})
 }

@@ -68,15 +68,15 @@ func ExitCode(err error) int {
 // report writes err as one line, then a hint if there is one; a fork
 // also gets both checkpoints.
 func report(w io.Writer, err error) {
-	msg := strings.TrimPrefix(err.Error(), "signet: ")
+	msg := safe(strings.TrimPrefix(err.Error(), "signet: "))
 	fmt.Fprintf(w, "signet: %s\n", msg)
 	var fork *client.ForkError
 	if errors.As(err, &fork) {
 		fmt.Fprintf(w, "\nThe checkpoint seen before (size %d):\n%s\nThe checkpoint now (size %d):\n%s\n",
-			fork.Old.Size, fork.Old.Note, fork.New.Size, fork.New.Note)
+			fork.Old.Size, safeLines(string(fork.Old.Note)), fork.New.Size, safeLines(string(fork.New.Note)))
 	}
 	if h := hint(err); h != "" {
-		fmt.Fprintf(w, "hint: %s\n", h)
+		fmt.Fprintf(w, "hint: %s\n", safe(h))
 	}
 }
 
@@ -116,7 +116,7 @@ func problemHint(err error) string {
 	}
 	switch p.Name() {
 	case "unauthorized":
-		return "pass --admin-token (or SIGNET_ADMIN_TOKEN) to write as the operator, --token (or SIGNET_TOKEN) to read"
+		return "pass --admin-token-file (or SIGNET_ADMIN_TOKEN_FILE) to write as the operator, --token-file (or SIGNET_TOKEN_FILE) to read"
 	case "unknownKey":
 		return "register the key first (signet register --signer ID --key FILE), or pass the right --key"
 	case "revokedKey":

@@ -63,13 +63,14 @@ func TestFlow(t *testing.T) {
 	wantContains(t, "register without the admin token", c.fails(ExitUsage, "register", "--signer", "bob"), "admin token", "hint:")
 	c.env["SIGNET_ADMIN_TOKEN"] = e.AdminToken
 
-	// Before any checkpoint is pinned, submit says it did not check it.
+	// register pinned the log key on first use, and its checkpoint; submit
+	// checks its answer's checkpoint against that one, and pins it.
 	c.stdin = `{"journal_id":"JE1","amount":"16453.24"}` + "\n"
 	out = c.ok("submit", "-")
-	wantContains(t, "submit", out, "index 1\n", "not checked")
+	wantContains(t, "submit", out, "index 1\n", "checked: included in the signed checkpoint of size 2, consistent with the checkpoint of size 1")
 
 	out = c.ok("checkpoint")
-	wantContains(t, "first checkpoint", out, "size     2", "pinned now")
+	wantContains(t, "first checkpoint", out, "size     2", "the same as last seen")
 	pinned := filepath.Join(c.env["XDG_CONFIG_HOME"], "signet", "logs", escapeName(e.Origin), "log.key")
 	if b, err := os.ReadFile(pinned); err != nil || strings.TrimSpace(string(b)) != e.LogKey {
 		t.Fatalf("pinned log key = %q, %v; want %q", b, err, e.LogKey)
@@ -118,7 +119,7 @@ func TestFlow(t *testing.T) {
 	}
 
 	out = c.ok("verify", "3")
-	wantContains(t, "verify 3", out, "record 3: verified", "signature      ok       ok", "inclusion      ok       ok", "consistent with the checkpoint of size 2")
+	wantContains(t, "verify 3", out, "record 3: verified", "signature      ok       ok", "inclusion      ok       ok", "size 23", "the same as last seen")
 	c.ok("verify", "0") // the registration: its key is in its own JWS
 	out = c.ok("checkpoint")
 	wantContains(t, "checkpoint again", out, "size     23", "the same as last seen")

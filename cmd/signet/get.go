@@ -50,16 +50,16 @@ func parseIndex(s string) (int64, error) {
 
 // printRecord shows r for a human.
 func printRecord(w io.Writer, r *client.Record) {
-	fmt.Fprintf(w, "index       %d\nkind        %s\nsigner      %s\n", r.Index, r.Kind, r.Signer)
-	kid := r.KID
+	fmt.Fprintf(w, "index       %d\nkind        %s\nsigner      %s\n", r.Index, safe(r.Kind), safe(r.Signer))
+	kid := safe(r.KID)
 	if kid == "" {
 		kid = "(none: made by the operator)"
 	}
-	fmt.Fprintf(w, "kid         %s\ntime        %s\nhash        %s\nprev_hash   %s\n", kid, r.IntegratedTime, r.Hash, r.PrevHash)
+	fmt.Fprintf(w, "kid         %s\ntime        %s\nhash        %s\nprev_hash   %s\n", kid, safe(r.IntegratedTime), safe(r.Hash), safe(r.PrevHash))
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, r.Payload, "            ", "  ") != nil {
 		pretty.Reset()
 		pretty.Write(r.Payload)
 	}
-	fmt.Fprintf(w, "payload     %s\n", pretty.String())
+	fmt.Fprintf(w, "payload     %s\n", safeLines(pretty.String()))
 }

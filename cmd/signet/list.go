@@ -35,30 +35,25 @@ func runList(ctx context.Context, cmd *command, e *env, args []string) error {
 	if *after >= 0 {
 		q.After = strconv.FormatInt(*after, 10)
 	}
+	if *limit > 0 {
+		q.Limit = min(1000, *limit)
+	}
 	n := 0
-	for {
-		if *limit > 0 {
-			q.Limit = min(1000, *limit-n)
-		}
-		page, err := c.Entries(ctx, q)
+	for r, err := range c.Records(ctx, q) {
 		if err != nil {
 			return err
 		}
-		for i := range page.Entries {
-			r := &page.Entries[i]
-			if err := e.emit(r, func(w io.Writer) { printRow(w, r) }); err != nil {
-				return err
-			}
+		if err := e.emit(r, func(w io.Writer) { printRow(w, r) }); err != nil {
+			return err
 		}
-		n += len(page.Entries)
-		if page.Next == nil || *limit > 0 && n >= *limit {
-			return nil
+		if n++; *limit > 0 && n >= *limit {
+			break
 		}
-		q.After = *page.Next
 	}
+	return nil
 }
 
 // printRow shows r as one line: index, kind, signer, time, hash.
 func printRow(w io.Writer, r *client.Record) {
-	fmt.Fprintf(w, "%-8d %-19s %-24s %-27s %s\n", r.Index, r.Kind, r.Signer, r.IntegratedTime, r.Hash)
+	fmt.Fprintf(w, "%-8d %-19s %-24s %-27s %s\n", r.Index, safe(r.Kind), safe(r.Signer), safe(r.IntegratedTime), safe(r.Hash))
 }

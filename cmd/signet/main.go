@@ -27,9 +27,22 @@
 //	--key FILE          the private key that signs (env SIGNET_KEY; default STATE/key.jwk)
 //	--state-dir DIR     pinned log keys and last checkpoints (default
 //	                    $XDG_CONFIG_HOME/signet, or ~/.config/signet)
-//	--admin-token TOK   for register and operator revocations (env SIGNET_ADMIN_TOKEN)
-//	--token TOK         reader token for reads (env SIGNET_TOKEN; default: the admin token)
+//	--admin-token-file FILE
+//	                    read the admin token, for register and operator
+//	                    revocations, from FILE (env SIGNET_ADMIN_TOKEN_FILE)
+//	--token-file FILE   read the reader token for reads from FILE (env
+//	                    SIGNET_TOKEN_FILE; default: the admin token)
+//	--admin-token TOK   the admin token itself (env SIGNET_ADMIN_TOKEN)
+//	--token TOK         the reader token itself (env SIGNET_TOKEN)
 //	--json              machine-readable output: one JSON object per line
+//
+// A token on the command line shows in the process list to every local
+// user: signet warns on stderr when given one, and prefers a file or the
+// environment. A token file overrides the environment's token; a token
+// flag and its file flag together are a usage error. Token files and
+// key files must not be accessible by group or others (mode 0600, as ssh
+// wants of its keys): signet refuses them, checking the mode before it
+// reads the file, and says to run chmod 600 FILE.
 //
 // Run "signet help COMMAND" for a command's flags.
 //

@@ -34,11 +34,15 @@ func runRegister(ctx context.Context, cmd *command, e *env, args []string) error
 	if err != nil {
 		return err
 	}
-	ev, err := e.client().Register(ctx, *signer, k, nil)
+	c := e.client()
+	ev, err := c.Register(ctx, *signer, k, nil)
 	if err != nil {
 		return err
 	}
+	if err := e.checkKeyEvent(ctx, c, ev); err != nil {
+		return err
+	}
 	return e.emit(ev, func(w io.Writer) {
-		fmt.Fprintf(w, "registered signer %s with key %s at log index %d\n", ev.Signer, ev.KID, ev.LogIndex)
+		fmt.Fprintf(w, "registered signer %s with key %s at log index %d\n", safe(ev.Signer), safe(ev.KID), ev.LogIndex)
 	})
 }

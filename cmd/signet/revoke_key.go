@@ -59,7 +59,10 @@ func runRevokeKey(ctx context.Context, cmd *command, e *env, args []string) erro
 	if err != nil {
 		return err
 	}
+	if err := e.checkKeyEvent(ctx, c, ev); err != nil {
+		return err
+	}
 	return e.emit(ev, func(w io.Writer) {
-		fmt.Fprintf(w, "revoked key %s of %s at log index %d\n", ev.KID, ev.Signer, ev.LogIndex)
+		fmt.Fprintf(w, "revoked key %s of %s at log index %d\n", safe(ev.KID), safe(ev.Signer), ev.LogIndex)
 	})
 }

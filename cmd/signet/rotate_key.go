@@ -43,14 +43,18 @@ func runRotateKey(ctx context.Context, cmd *command, e *env, args []string) erro
 	if err != nil {
 		return err
 	}
-	ev, err := e.client().AddKey(ctx, *signer, old, next)
+	c := e.client()
+	ev, err := c.AddKey(ctx, *signer, old, next)
 	if err != nil {
 		return err
 	}
+	if err := e.checkKeyEvent(ctx, c, ev); err != nil {
+		return err
+	}
 	return e.emit(ev, func(w io.Writer) {
-		fmt.Fprintf(w, "added key %s to %s at log index %d\n", ev.KID, ev.Signer, ev.LogIndex)
+		fmt.Fprintf(w, "added key %s to %s at log index %d\n", safe(ev.KID), safe(ev.Signer), ev.LogIndex)
 		fmt.Fprintf(w, "sign with --key %s from now on; to revoke the old key:\n  signet revoke-key --key %s --signer %s --kid %s\n",
-			*newKey, *newKey, ev.Signer, old.Public().Thumbprint())
+			*newKey, *newKey, safe(ev.Signer), old.Public().Thumbprint())
 	})
 }
 

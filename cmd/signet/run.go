@@ -110,8 +110,14 @@ Global flags (also accepted after the command):
   --key FILE         the private key that signs (env SIGNET_KEY; default STATE/key.jwk)
   --state-dir DIR    pinned log keys and last checkpoints
                      (default $XDG_CONFIG_HOME/signet, or ~/.config/signet)
-  --admin-token TOK  admin bearer token (env SIGNET_ADMIN_TOKEN)
-  --token TOK        reader bearer token for reads (env SIGNET_TOKEN)
+  --admin-token-file FILE
+                     read the admin bearer token from FILE, mode 0600
+                     (env SIGNET_ADMIN_TOKEN_FILE)
+  --token-file FILE  read the reader bearer token for reads from FILE, mode 0600
+                     (env SIGNET_TOKEN_FILE)
+  --admin-token TOK  the admin token itself (env SIGNET_ADMIN_TOKEN); on the
+                     command line it shows in ps: signet warns
+  --token TOK        the reader token itself (env SIGNET_TOKEN); warns likewise
   --json             machine-readable output, one JSON object per line
 ` + exitCodesText + `
 Run "signet help COMMAND" for a command's flags.
@@ -167,10 +173,10 @@ func (c *command) parse(e *env, fs *flag.FlagSet, args []string) ([]string, erro
 		}
 		consumed := len(args) - fs.NArg()
 		if consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, fs.Args()...), nil
+			return append(pos, fs.Args()...), e.resolveTokens()
 		}
 		if fs.NArg() == 0 {
-			return pos, nil
+			return pos, e.resolveTokens()
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]

@@ -14,7 +14,6 @@ import (
 
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/keys"
-	"github.com/signet-ledger/signet/ledger"
 )
 
 var submitCmd = &command{
@@ -24,7 +23,8 @@ var submitCmd = &command{
 	long: "Sign journal entries with --key and submit them: one JSON object from FILE (default: standard input), " +
 		"or with --ndjson one per line, several at a time, with a progress bar on a terminal. " +
 		"Prints each record's index and hash, and checks the signed checkpoint and inclusion proof " +
-		"of each answer against the log key pinned by signet checkpoint.",
+		"of each answer as signet checkpoint does: the log key pinned (on first use, the server's), " +
+		"consistency with the last checkpoint seen, which a newer one replaces.",
 	run: runSubmit,
 }
 
@@ -109,7 +109,7 @@ func (s *submitter) one(ctx context.Context, in io.Reader) error {
 		return r.err
 	}
 	return s.e.emit(r, func(w io.Writer) {
-		fmt.Fprintf(w, "index %d\nhash  %s\npromise %s\n", *r.Index, r.Hash, r.Promise)
+		fmt.Fprintf(w, "index %d\nhash  %s\npromise %s\n", *r.Index, safe(r.Hash), safe(r.Promise))
 	})
 }
 
@@ -119,7 +119,9 @@ func (s *submitter) submit(ctx context.Context, line int, payload []byte) submit
 	a, j, err := s.post(ctx, payload)
 	if err == nil {
 		r.Index, r.Hash = &a.Index, a.Hash
-		r.Promise, err = s.e.checkPromise(a, j)
+		if r.Promise, err = s.e.checkPromise(ctx, s.c, a, j); err != nil {
+			err = fmt.Errorf("record %d was appended, but the answer does not check out: %w", a.Index, err)
+		}
 	}
 	if err != nil {
 		r.err, r.Error = err, err.Error()
@@ -177,9 +179,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // checkPromise checks the answer to an append: the record the server
-// made of j hashes to the hash it states, and its inclusion proof holds
-// against the checkpoint it signed, if this client pinned that log's key.
-func (e *env) checkPromise(a *client.Appended, j *keys.JWS) (string, error) {
+// made of j hashes to the hash it states, the checkpoint it signed is
+// trusted ([env.trustAnswer]: pinned key, consistent with the last one
+// seen, pinned if newer), and the inclusion proof holds against it.
+func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appended, j *keys.JWS) (string, error) {
 	r := a.Record
 	r.JWS = &client.JWS{Protected: j.Protected, Payload: j.Payload, Signature: j.Signature}
 	rec, err := client.LedgerRecord(&r)
@@ -189,18 +192,14 @@ func (e *env) checkPromise(a *client.Appended, j *keys.JWS) (string, error) {
 	if err := client.CheckRecordHash(rec); err != nil {
 		return "", err
 	}
-	key, err := e.pinnedKeyFor(ledger.CheckpointOrigin([]byte(a.Checkpoint)))
-	if err != nil || key == "" {
-		return "not checked: no log key pinned (run signet checkpoint)", err
-	}
-	cp, err := client.OpenCheckpoint([]byte(a.Checkpoint), key)
+	t, err := e.trustAnswer(ctx, c, a.Checkpoint)
 	if err != nil {
 		return "", err
 	}
-	if err := client.VerifyInclusion(rec, &a.InclusionProof, cp); err != nil {
+	if err := client.VerifyInclusion(rec, &a.InclusionProof, t.CP); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("checked: included in the signed checkpoint of size %d", cp.Size), nil
+	return fmt.Sprintf("checked: included in the signed checkpoint of size %d, %s", t.CP.Size, trustWords(t)), nil
 }
 
 // many submits each line of in as an entry, at most conc at a time, and
@@ -244,13 +243,13 @@ func (s *submitter) report(order chan chan submitted, bar *progress, read *atomi
 			if errors.Is(r.err, client.ErrVerification) {
 				unverified++
 			}
-			fmt.Fprintf(s.e.sys.Stderr, "line %d: %s\n", r.Line, r.err)
+			fmt.Fprintf(s.e.sys.Stderr, "line %d: %s\n", r.Line, safe(r.err.Error()))
 			if s.e.g.JSON {
 				s.e.emit(r, nil)
 			}
 			continue
 		}
-		s.e.emit(r, func(w io.Writer) { fmt.Fprintf(w, "line %d: index %d hash %s\n", r.Line, *r.Index, r.Hash) })
+		s.e.emit(r, func(w io.Writer) { fmt.Fprintf(w, "line %d: index %d hash %s\n", r.Line, *r.Index, safe(r.Hash)) })
 	}
 	switch {
 	case *readErr != nil:

@@ -20,12 +20,9 @@ type trusted struct {
 	Previous *ledger.Checkpoint // the last checkpoint seen before, if any
 }
 
-// trustedCheckpoint fetches the server's latest checkpoint and checks it
-// against the client's state: the log key pinned for its origin (pinned
-// now from logKey, or else from the server, if none is), the origin this
-// server served before, and consistency with the last checkpoint seen,
-// which it then replaces. A failed check wraps [client.ErrVerification];
-// a fork is a [*client.ForkError].
+// trustedCheckpoint fetches the server's latest checkpoint and trusts it
+// ([env.trust]); as the latest, it may not be smaller than the last one
+// seen.
 func (e *env) trustedCheckpoint(ctx context.Context, c *client.Client, logKey string) (*trusted, error) {
 	msg, err := c.Checkpoint(ctx)
 	if client.IsProblem(err, "notFound") {
@@ -34,6 +31,35 @@ func (e *env) trustedCheckpoint(ctx context.Context, c *client.Client, logKey st
 	if err != nil {
 		return nil, err
 	}
+	return e.trust(ctx, c, msg, logKey, false)
+}
+
+// trustAnswer trusts the checkpoint an answer to a write carried
+// ([env.trust]). It may be older than the last one seen, if that one
+// extends it: the answers to concurrent writes cross.
+func (e *env) trustAnswer(ctx context.Context, c *client.Client, msg string) (*trusted, error) {
+	if msg == "" {
+		return nil, verifyFailed("the server's answer carries no checkpoint")
+	}
+	t, err := e.trust(ctx, c, []byte(msg), "", true)
+	if err == nil && t.PinnedAt {
+		e.note("pinned the log key %s of log %q, as the server served it (trust on first use)", safe(keyName(t.LogKey)), safe(t.CP.Origin))
+	}
+	return t, err
+}
+
+// trust checks the checkpoint msg against the client's state: the log
+// key pinned for its origin (pinned now from logKey, or else from the
+// server, if none is), the origin this server served before, and
+// consistency with the last checkpoint seen, which it then replaces if
+// msg is newer. Only with older may msg be smaller than the last one
+// seen, and then the last one must extend it. A failed check wraps
+// [client.ErrVerification]; a fork is a [*client.ForkError]. Calls are
+// serialised, so that concurrent answers never pin an older checkpoint
+// over a newer one.
+func (e *env) trust(ctx context.Context, c *client.Client, msg []byte, logKey string, older bool) (*trusted, error) {
+	e.trustMu.Lock()
+	defer e.trustMu.Unlock()
 	origin := ledger.CheckpointOrigin(msg)
 	st := e.state()
 	if was, ok, err := st.serverOrigin(e.g.Server); err != nil {
@@ -43,13 +69,14 @@ func (e *env) trustedCheckpoint(ctx context.Context, c *client.Client, logKey st
 			"if the operator really moved the log, remove "+st.serverFile(e.g.Server))
 	}
 	t := &trusted{}
+	var err error
 	if t.LogKey, t.PinnedAt, err = e.logKeyFor(ctx, c, origin, logKey); err != nil {
 		return nil, err
 	}
 	if t.CP, err = client.OpenCheckpoint(msg, t.LogKey); err != nil {
 		return nil, err
 	}
-	if t.Previous, err = e.checkLastSeen(ctx, c, t); err != nil {
+	if t.Previous, err = e.checkLastSeen(ctx, c, t, older); err != nil {
 		return nil, err
 	}
 	return t, e.remember(t)
@@ -87,8 +114,9 @@ func (e *env) logKeyFor(ctx context.Context, c *client.Client, origin, logKey st
 }
 
 // checkLastSeen proves t.CP consistent with the last checkpoint seen of
-// its log, and returns that one (nil if none).
-func (e *env) checkLastSeen(ctx context.Context, c *client.Client, t *trusted) (*ledger.Checkpoint, error) {
+// its log, and returns that one (nil if none). With older, a t.CP smaller
+// than the last one seen is proved a prefix of it.
+func (e *env) checkLastSeen(ctx context.Context, c *client.Client, t *trusted, older bool) (*ledger.Checkpoint, error) {
 	last, ok, err := e.state().lastCheckpoint(t.CP.Origin)
 	if err != nil || !ok {
 		return nil, err
@@ -98,7 +126,11 @@ func (e *env) checkLastSeen(ctx context.Context, c *client.Client, t *trusted) (
 		return nil, withHint(fmt.Errorf("the stored checkpoint of %q does not verify with the pinned key: %w", t.CP.Origin, err),
 			"the client state under "+e.g.StateDir+" was changed")
 	}
-	if err := c.VerifyConsistency(ctx, prev, t.CP); err != nil {
+	from, to := prev, t.CP
+	if older && t.CP.Size < prev.Size {
+		from, to = t.CP, prev
+	}
+	if err := c.VerifyConsistency(ctx, from, to); err != nil {
 		return nil, err
 	}
 	return prev, nil
@@ -158,4 +190,31 @@ func keyName(vkey string) string {
 		return vkey
 	}
 	return parts[0] + "+" + parts[1]
+}
+
+// checkKeyEvent checks the answer to a registration, key change or
+// revocation: its checkpoint is trusted ([env.trustAnswer]), and the
+// record at its log index, which the server shows, is of its signer,
+// hashes to what it states and is included in that checkpoint by the
+// answer's proof.
+func (e *env) checkKeyEvent(ctx context.Context, c *client.Client, ev *client.KeyEvent) error {
+	t, err := e.trustAnswer(ctx, c, ev.Checkpoint)
+	if err != nil {
+		return err
+	}
+	r, err := c.Entry(ctx, ev.LogIndex)
+	if err != nil {
+		return fmt.Errorf("fetching record %d to check it: %w", ev.LogIndex, err)
+	}
+	rec, err := client.LedgerRecord(r)
+	if err != nil {
+		return verifyFailed("the server's record %d: %v", ev.LogIndex, err)
+	}
+	if rec.Signer != ev.Signer || rec.Kind == ledger.KindEntry {
+		return verifyFailed("record %d is not a key event of signer %q", ev.LogIndex, ev.Signer)
+	}
+	if err := client.CheckRecordHash(rec); err != nil {
+		return err
+	}
+	return client.VerifyInclusion(rec, &ev.InclusionProof, t.CP)
 }

@@ -16,7 +16,8 @@ var verifyCmd = &command{
 	synopsis: "INDEX [--log-key KEY]",
 	short:    "ask the server to verify a record, then check it locally",
 	long: "Ask the server to verify the record at INDEX, then check locally all it can: the record hash, " +
-		"the chain links to its neighbours, the signature with the key its kid names, and its inclusion in the " +
+		"the chain links to its neighbours, the signature and every rule of the log with the registry replayed from the log's key records " +
+		"(each proved in the checkpoint; the key's status is not the server's word), and its inclusion in the " +
 		"latest checkpoint, verified with the pinned log key and proved consistent with the last one seen. " +
 		"Where the server and the local checks disagree, says so loudly and exits 3.",
 	run: runVerify,
@@ -94,7 +95,7 @@ func runVerify(ctx context.Context, cmd *command, e *env, args []string) error {
 	case !v.Agree:
 		fmt.Fprintf(e.sys.Stderr, "\n!!! THE SERVER AND THE LOCAL CHECKS DISAGREE ON RECORD %d !!!\n", i)
 		for _, d := range disagree {
-			fmt.Fprintf(e.sys.Stderr, "!!! %s\n", d)
+			fmt.Fprintf(e.sys.Stderr, "!!! %s\n", safe(d))
 		}
 		return verifyFailed("the server's verification of record %d does not match the local checks: %s", i, strings.Join(disagree, "; "))
 	case !v.Verified:
@@ -135,19 +136,20 @@ func (v *verdict) print(w io.Writer, t *trusted) {
 	}
 	fmt.Fprintf(w, "record %d: %s\n", v.Index, state)
 	s := v.Server.Signer
-	fmt.Fprintf(w, "signer %s, key %s (%s)\n\n%-14s %-8s %s\n", s.Signer, s.KID, s.KeyStatus, "check", "server", "local")
+	fmt.Fprintf(w, "signer %s, key %s (%s; by the log's key records: %s)\n\n%-14s %-8s %s\n",
+		safe(s.Signer), safe(s.KID), safe(s.KeyStatus), v.Local.KeyStatus, "check", "server", "local")
 	for _, name := range checkNames {
 		fmt.Fprintf(w, "%-14s %-8s %s\n", name, okWord(v.Server.Checks[name]), okWord(v.Local.Checks[name]))
 	}
 	if ok, has := v.Local.Checks["payload"]; has {
 		fmt.Fprintf(w, "%-14s %-8s %s\n", "payload", "-", okWord(ok))
 	}
-	fmt.Fprintf(w, "\ncheckpoint     size %d, signed by %s, %s\n", t.CP.Size, keyName(t.LogKey), trustWords(t))
+	fmt.Fprintf(w, "\ncheckpoint     size %d, signed by %s, %s\n", t.CP.Size, safe(keyName(t.LogKey)), trustWords(t))
 	for _, p := range v.Server.Problems {
-		fmt.Fprintf(w, "server problem: %s\n", p)
+		fmt.Fprintf(w, "server problem: %s\n", safe(p))
 	}
 	for _, p := range v.Local.Problems {
-		fmt.Fprintf(w, "local problem:  %s\n", p)
+		fmt.Fprintf(w, "local problem:  %s\n", safe(p))
 	}
 }
 
@@ -178,7 +180,7 @@ func (e *env) checkLocally(ctx context.Context, c *client.Client, i int64, t *tr
 		return err
 	}
 	l.set("chain_link", link)
-	sig, err := e.checkSignature(ctx, c, rec, l)
+	sig, err := e.checkSignature(ctx, c, rec, t, l)
 	if err != nil {
 		return err
 	}
@@ -239,29 +241,20 @@ func (e *env) neighbour(ctx context.Context, c *client.Client, i int64) (*ledger
 	return rec, nil
 }
 
-// checkSignature verifies rec's signature with the key its kid names,
-// active at its index. An operator's record has none to check.
-func (e *env) checkSignature(ctx context.Context, c *client.Client, rec *ledger.Record, l *localChecks) (check, err error) {
-	if rec.Signature == "" && rec.KID == "" && rec.Kind == ledger.KindKeyRevoked {
-		l.KeyStatus = "operator"
-		return nil, nil
-	}
-	pub, key, err := c.RecordKey(ctx, rec)
-	switch {
-	case errors.Is(err, client.ErrVerification):
+// checkSignature checks rec by the log's rules, signature included, with
+// the registry the log's key records make ([env.keyRecords],
+// [replayKeys]), not the server's word on its keys. check is a failed
+// check; err a failure to ask.
+func (e *env) checkSignature(ctx context.Context, c *client.Client, rec *ledger.Record, t *trusted, l *localChecks) (check, err error) {
+	events, err := e.keyRecords(ctx, c, t)
+	if errors.Is(err, client.ErrVerification) {
 		return err, nil
-	case client.IsProblem(err, "notFound"):
-		return verifyFailed("the server has no signer %q", rec.Signer), nil
-	case err != nil:
+	}
+	if err != nil {
 		return nil, err
 	}
-	if key != nil {
-		l.KeyStatus = key.Status
-		if !key.ActiveAt(rec.Index) {
-			return verifyFailed("key %s was not active at index %d", rec.KID, rec.Index), nil
-		}
-	}
-	return client.VerifyRecordSignature(rec, pub), nil
+	l.KeyStatus, check = replayKeys(events, rec)
+	return check, nil
 }
 
 // checkInclusion proves rec in the trusted checkpoint.

@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/signet-ledger/signet/internal/secretfile"
 	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -108,7 +108,7 @@ func tokenFile(path, what string, log *slog.Logger) (string, error) {
 // to it with mode 0600 if it does not exist. Like ssh with a private key,
 // it refuses a file that its group or others may read or write.
 func readOrCreate(path string, gen func() (string, error)) (string, bool, error) {
-	b, err := readPrivate(path)
+	b, err := secretfile.Read(path)
 	if err == nil {
 		return strings.TrimSpace(string(b)), false, nil
 	}
@@ -131,26 +131,4 @@ func readOrCreate(path string, gen func() (string, error)) (string, bool, error)
 		return "", false, err
 	}
 	return v, true, f.Close()
-}
-
-// readPrivate reads a secret's file, refusing one that is not a regular
-// file or that its group or others may access.
-func readPrivate(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("%s holds a secret but its mode is %04o, so others on this machine can read or change it; "+
-			"run chmod 600 %s", path, perm, path)
-	}
-	return io.ReadAll(f)
 }
