@@ -208,11 +208,16 @@ func (f *flood) forgedEntries(ctx context.Context, key keys.PrivateKey, n int) (
 	if err != nil {
 		return nil, err
 	}
-	v := f.victim.signers[0]
-	h := keys.Header{Kid: v.key.Public().Thumbprint(), Nonce: nonce, URL: f.victim.base + "/v1/entries"}
+	return forge(key, f.victim.signers[0], nonce, f.victim.base+"/v1/entries", n)
+}
+
+// forge signs n entries with key under victim's kid, for url with nonce:
+// well-formed entries whose signature does not verify.
+func forge(key keys.PrivateKey, victim benchSigner, nonce, url string, n int) ([]entry, error) {
+	h := keys.Header{Kid: victim.key.Public().Thumbprint(), Nonce: nonce, URL: url}
 	out := make([]entry, n)
 	for i := range out {
-		j, err := key.Sign(h, benchPayload(v.id, int64(i), 300))
+		j, err := key.Sign(h, benchPayload(victim.id, int64(i), 300))
 		if err != nil {
 			return nil, err
 		}
