@@ -17,9 +17,10 @@ import (
 	"github.com/signet-ledger/signet/keys"
 )
 
-// An attack is Attackers goroutines sending batches back to back, each
-// batch from the next of Addresses X-Forwarded-For addresses, each waiting
-// for its answer before sending the next.
+// An attack is Attackers goroutines sending batches back to back (or at
+// AttackRate in all, as far as they keep up), each batch from the next of
+// Addresses X-Forwarded-For addresses, each goroutine waiting for its
+// answer before sending the next.
 type attack struct {
 	f       *flood
 	body    func(k int64) []byte // the k-th batch
@@ -55,6 +56,9 @@ func (a *attack) run(n *attackCount) {
 	var buf bytes.Buffer
 	for !a.stopped.Load() {
 		k := a.next.Add(1) - 1
+		if r := a.f.cfg.AttackRate; r > 0 {
+			time.Sleep(time.Until(a.start.Add(time.Duration(float64(k) / r * float64(time.Second)))))
+		}
 		addr := xffAddr(198, int(k%int64(a.f.cfg.Addresses)))
 		status, err := post(a.hc, a.f.victim.base+"/v1/entries:batch", "application/json", addr, a.body(k), &buf)
 		n.count(status, err, buf.Bytes())

@@ -22,6 +22,7 @@ type floodConfig struct {
 	Attackers   int      // goroutines sending invalid batches
 	Addresses   int      // X-Forwarded-For addresses the attack batches rotate over
 	BatchSize   int      // entries per attack batch
+	AttackRate  float64  // batches per second in all; 0: back to back
 	Duration    time.Duration
 	Warmup      time.Duration
 	Reps        int
@@ -42,6 +43,7 @@ func (c *floodConfig) flags(fs *flag.FlagSet) (finish func() error) {
 	fs.IntVar(&c.Attackers, "attackers", 3, "goroutines sending attack batches back to back")
 	fs.IntVar(&c.Addresses, "addresses", 8, "X-Forwarded-For addresses the attack batches rotate over, one per batch")
 	fs.IntVar(&c.BatchSize, "batch-size", ledger.MaxEntriesPerBatch, "entries per attack batch")
+	fs.Float64Var(&c.AttackRate, "attack-rate", 0, "attack batches per second from all attackers together, to compare servers at one load; 0: each attacker sends back to back")
 	fs.DurationVar(&c.Duration, "duration", 3*time.Second, "measured time per condition and rep")
 	fs.DurationVar(&c.Warmup, "warmup", 500*time.Millisecond, "unmeasured time before each window, attackers already sending")
 	fs.IntVar(&c.Reps, "reps", 3, "rounds of all conditions; the table shows medians")
@@ -185,6 +187,7 @@ type floodRow struct {
 	errors   int
 	server   float64 // CPU, % of all cores
 	batches  float64 // attack batches per second, median
+	perBatch float64 // server CPU ms per attack batch, median
 	statuses attackCount
 }
 
@@ -206,15 +209,28 @@ func (f *flood) rows() []floodRow {
 			}
 		}
 		r.p50, r.p99, r.server = median(p50), median(p99), median(srv)
-		var rates []float64
-		for _, n := range f.attacks[cond] {
+		var rates, perBatch []float64
+		for i, n := range f.attacks[cond] {
 			rates = append(rates, float64(n.batches)/n.took.Seconds())
+			if u := f.usage(cond, i); n.batches > 0 {
+				perBatch = append(perBatch, 1000*u.server.Seconds()/(rates[i]*u.wall.Seconds()))
+			}
 			r.statuses = r.statuses.plus(n)
 		}
-		r.batches = median(rates)
+		r.batches, r.perBatch = median(rates), median(perBatch)
 		out = append(out, r)
 	}
 	return out
+}
+
+// usage is what the meter measured in the i-th run of cond.
+func (f *flood) usage(cond string, i int) usage {
+	for _, m := range f.bench.results {
+		if m.mode == cond && m.rep == i+1 {
+			return m.use
+		}
+	}
+	return usage{}
 }
 
 // report prints the latency table, then the memory steps.
@@ -229,18 +245,19 @@ func (f *flood) report(w io.Writer) {
 	fmt.Fprintf(w, "legitimate client: 1 connection, one entry per request, signed by the victim; %d attackers, batches of %d, %d addresses\n\n",
 		f.cfg.Attackers, f.cfg.BatchSize, f.cfg.Addresses)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "condition\treps\tp50 ms\tp99 ms\tp50/quiet\tlegit errors\tserver CPU\tattack batches/s\tattack entries answered\t\n")
+	fmt.Fprintf(tw, "condition\treps\tp50 ms\tp99 ms\tp50/quiet\tlegit errors\tserver CPU\tattack batches/s\tserver ms/batch\tattack entries answered\t\n")
 	for _, r := range rows {
 		ratio := "-"
 		if quiet > 0 {
 			ratio = fmt.Sprintf("%.2fx", float64(r.p50)/float64(quiet))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%s\t%d\t%.0f%%\t%.1f\t%s\t\n", r.cond, r.reps, ms(r.p50), ms(r.p99), ratio,
-			r.errors, r.server, r.batches, r.statuses)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%s\t%d\t%.0f%%\t%.1f\t%.1f\t%s\t\n", r.cond, r.reps, ms(r.p50), ms(r.p99), ratio,
+			r.errors, r.server, r.batches, r.perBatch, r.statuses)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nlatencies and rates are medians of the reps; answers are summed over them (status: count;\n"+
-		"\"whole\" counts batch requests refused as a whole). server CPU is %% of all %d cores.\n", maxProcs())
+		"\"whole\" counts batch requests refused as a whole). server CPU is %% of all %d cores; server ms/batch\n"+
+		"is all of signetd's CPU time in the window over the attack batches sent in it.\n", maxProcs())
 	f.reportMemory(w)
 }
 
