@@ -186,6 +186,7 @@ type floodRow struct {
 	p50, p99 time.Duration
 	errors   int
 	server   float64 // CPU, % of all cores
+	others   float64 // CPU of everything else on the machine
 	batches  float64 // attack batches per second, median
 	perBatch float64 // server CPU ms per attack batch, median
 	statuses attackCount
@@ -196,19 +197,19 @@ func (f *flood) rows() []floodRow {
 	for _, cond := range f.cfg.Conditions {
 		r := floodRow{cond: cond}
 		var p50, p99 []time.Duration
-		var srv []float64
+		var srv, others []float64
 		for _, m := range f.bench.results {
 			if m.mode != cond {
 				continue
 			}
 			r.reps++
 			p50, p99 = append(p50, m.out.latency.quantile(0.5)), append(p99, m.out.latency.quantile(0.99))
-			srv = append(srv, pctOf(m.use.server, m.use))
+			srv, others = append(srv, pctOf(m.use.server, m.use)), append(others, pctOf(m.use.others(), m.use))
 			for _, n := range m.out.failures {
 				r.errors += n
 			}
 		}
-		r.p50, r.p99, r.server = median(p50), median(p99), median(srv)
+		r.p50, r.p99, r.server, r.others = median(p50), median(p99), median(srv), median(others)
 		var rates, perBatch []float64
 		for i, n := range f.attacks[cond] {
 			rates = append(rates, float64(n.batches)/n.took.Seconds())
@@ -245,19 +246,20 @@ func (f *flood) report(w io.Writer) {
 	fmt.Fprintf(w, "legitimate client: 1 connection, one entry per request, signed by the victim; %d attackers, batches of %d, %d addresses\n\n",
 		f.cfg.Attackers, f.cfg.BatchSize, f.cfg.Addresses)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "condition\treps\tp50 ms\tp99 ms\tp50/quiet\tlegit errors\tserver CPU\tattack batches/s\tserver ms/batch\tattack entries answered\t\n")
+	fmt.Fprintf(tw, "condition\treps\tp50 ms\tp99 ms\tp50/quiet\tlegit errors\tserver CPU\tother CPU\tattack batches/s\tserver ms/batch\tattack entries answered\t\n")
 	for _, r := range rows {
 		ratio := "-"
 		if quiet > 0 {
 			ratio = fmt.Sprintf("%.2fx", float64(r.p50)/float64(quiet))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%s\t%d\t%.0f%%\t%.1f\t%.1f\t%s\t\n", r.cond, r.reps, ms(r.p50), ms(r.p99), ratio,
-			r.errors, r.server, r.batches, r.perBatch, r.statuses)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%s\t%d\t%.0f%%\t%.0f%%\t%.1f\t%.1f\t%s\t\n", r.cond, r.reps, ms(r.p50), ms(r.p99), ratio,
+			r.errors, r.server, r.others, r.batches, r.perBatch, r.statuses)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nlatencies and rates are medians of the reps; answers are summed over them (status: count;\n"+
-		"\"whole\" counts batch requests refused as a whole). server CPU is %% of all %d cores; server ms/batch\n"+
-		"is all of signetd's CPU time in the window over the attack batches sent in it.\n", maxProcs())
+		"\"whole\" counts batch requests refused as a whole). CPU columns are %% of all %d cores; \"other\" is\n"+
+		"everything but signetd, PostgreSQL and this tool. server ms/batch is all of signetd's CPU time in the\n"+
+		"window (the legitimate client's share included) over the attack batches sent in it.\n", maxProcs())
 	f.reportMemory(w)
 }
 
