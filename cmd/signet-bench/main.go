@@ -9,8 +9,9 @@
 //	signet-bench scale [flags]  verify, proof and audit cost, storage and append rate at a loaded log
 //	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
 //
-// Each subcommand prints its results as one table on standard output and
-// its progress on standard error; "signet-bench CMD -h" lists its flags.
+// Each subcommand prints its results as a table on standard output (flood:
+// one for latency, one for memory) and its progress on standard error;
+// "signet-bench CMD -h" lists its flags.
 // docs/PERFORMANCE.md has the commands behind every published number.
 //
 // # Servers
