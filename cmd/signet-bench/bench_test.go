@@ -137,3 +137,86 @@ func TestLoadedEntryVerifies(t *testing.T) {
 		seen[r.Nonce] = true
 	}
 }
+
+func TestFloodUsage(t *testing.T) {
+	var out, errw bytes.Buffer
+	for _, args := range [][]string{
+		{"flood"},
+		{"flood", "--signetd", "x", "--database-url", "y", "--conditions", "quiet,storm"},
+		{"flood", "--signetd", "x", "--database-url", "y", "--batch-size", "1001"},
+		{"flood", "--signetd", "x", "--database-url", "y", "--attackers", "0"},
+	} {
+		if err := Run(context.Background(), args, &out, &errw); err == nil {
+			t.Errorf("Run(%q) = nil, want an error", args)
+		}
+	}
+}
+
+// TestForgedEntries checks that a forged entry is what the flood means
+// it to be: a well-formed JWS under the victim's kid that does not verify
+// with the victim's key.
+func TestForgedEntries(t *testing.T) {
+	victim, other := mustKey(t), mustKey(t)
+	es, err := forge(other, benchSigner{id: "victim", key: victim}, "nonce", "http://127.0.0.1:1/v1/entries", 2)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("forge = %d entries, %v", len(es), err)
+	}
+	for _, e := range es {
+		j, err := keys.ParseFlattened(e.body)
+		if err != nil {
+			t.Fatalf("ParseFlattened(forged) = %v", err)
+		}
+		if j.Header.Kid != victim.Public().Thumbprint() {
+			t.Errorf("forged kid = %q, want the victim's", j.Header.Kid)
+		}
+		if err := j.Verify(victim.Public()); !errors.Is(err, keys.ErrBadSignature) {
+			t.Errorf("Verify(victim) = %v, want keys.ErrBadSignature", err)
+		}
+	}
+}
+
+// TestRawBatch checks that the batches built as text parse, entry by
+// entry, with the kids asked for, thumbprint-shaped or not.
+func TestRawBatch(t *testing.T) {
+	f := &flood{cfg: floodConfig{BatchSize: 3}, nonce: "n0nce",
+		victim: &target{base: "http://127.0.0.1:1", signers: []benchSigner{{id: "victim", key: mustKey(t)}}}}
+	body := f.unknownKidBatch(7)
+	var in struct{ Entries []json.RawMessage }
+	if err := json.Unmarshal(body, &in); err != nil || len(in.Entries) != 3 {
+		t.Fatalf("unknownKidBatch = %d entries, %v", len(in.Entries), err)
+	}
+	for _, raw := range in.Entries {
+		j, err := keys.ParseFlattened(raw)
+		if err != nil {
+			t.Fatalf("ParseFlattened = %v", err)
+		}
+		if !keys.IsThumbprint(j.Header.Kid) || j.Header.Nonce != "n0nce" || j.Header.URL != "http://127.0.0.1:1/v1/entries" {
+			t.Errorf("header = %+v, want a thumbprint-shaped kid, the nonce and the url", j.Header)
+		}
+	}
+}
+
+func TestCountAnswers(t *testing.T) {
+	n := attackCount{entries: map[string]int{}, whole: map[string]int{}}
+	batch := `{"results":[{"status":201,"entry":{"index":1}},` +
+		`{"status":429,"problem":{"type":"urn:signet:error:rateLimited","title":"t","status":429}},` +
+		`{"status":400,"problem":{"type":"urn:signet:error:badSignature","title":"t","status":400}}]}`
+	n.count(200, nil, []byte(batch))
+	n.count(429, nil, []byte(`{"type":"urn:signet:error:rateLimited","title":"t","status":429}`))
+	n.count(0, errors.New("reset"), nil)
+	want := "201: 1, 400 badSignature: 1, 429 rateLimited: 1, whole 429 rateLimited: 1, whole transport: 1"
+	if got := n.String(); got != want || n.batches != 3 {
+		t.Errorf("counts = %q after %d answers, want %q after 3", got, n.batches, want)
+	}
+	if got := xffAddr(10, 70000); got != "10.1.17.112" {
+		t.Errorf("xffAddr(10, 70000) = %q", got)
+	}
+}
+
+func mustKey(t *testing.T) keys.PrivateKey {
+	k, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -7,14 +7,16 @@
 //	signet-bench run   [flags]  append throughput and latency, group commit against the naive baseline
 //	signet-bench load  [flags]  grow a log to N valid signed records straight in PostgreSQL
 //	signet-bench scale [flags]  verify, proof and audit cost, storage and append rate at a loaded log
+//	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
 //
-// Each subcommand prints its results as one table on standard output and
-// its progress on standard error; "signet-bench CMD -h" lists its flags.
+// Each subcommand prints its results as a table on standard output (flood:
+// one for latency, one for memory) and its progress on standard error;
+// "signet-bench CMD -h" lists its flags.
 // docs/PERFORMANCE.md has the commands behind every published number.
 //
 // # Servers
 //
-// run and scale start signetd themselves from a built binary (--signetd),
+// run, scale and flood start signetd themselves from a built binary (--signetd),
 // each server on its own PostgreSQL schema of --database-url and its own
 // loopback port, so every mode starts from an empty log and every process
 // is one this tool can read CPU time and peak RSS of. run can instead drive
@@ -51,12 +53,14 @@ func main() {
 	}
 }
 
-const usageText = `usage: signet-bench run|load|scale [flags]
+const usageText = `usage: signet-bench run|load|scale|flood [flags]
 
   run    append throughput and latency at several concurrency levels,
          single and batch endpoint, against the naive baseline
   load   grow a log to N valid signed records straight in PostgreSQL
   scale  verify, proof and audit cost, storage and append rate at a loaded log
+  flood  a legitimate client's latency beside floods of invalid batches, and
+         the server's memory under attacker-chosen kids and addresses
 `
 
 // Run runs the subcommand named by args[0], writing results to stdout and
@@ -67,7 +71,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"run": runCmd, "load": loadCmd, "scale": scaleCmd,
+		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -40,6 +40,7 @@ type runConfig struct {
 	Prefill                    int
 	QuietBusy                  float64
 	QuietWait                  time.Duration
+	Limits                     bool // keep signetd's rate limits (flood); run turns them off
 }
 
 // flags declares c's flags on fs; call the returned func after fs.Parse
@@ -248,7 +249,7 @@ func (b *bench) startTarget(ctx context.Context, run, mode string) (*target, err
 		extra = append(extra, "--naive-commit")
 	}
 	d, err := startDaemon(ctx, daemonConfig{Bin: c.Signetd, DBURL: dbURL, DataDir: filepath.Join(c.WorkDir, schema),
-		Origin: "signet-bench/" + schema, NonceTTL: c.NonceTTL, Extra: extra})
+		Origin: "signet-bench/" + schema, NonceTTL: c.NonceTTL, Extra: extra, Limits: c.Limits})
 	if err != nil {
 		return nil, err
 	}

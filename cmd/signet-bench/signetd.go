@@ -37,6 +37,9 @@ type daemonConfig struct {
 	Origin   string // its --origin. Required.
 	NonceTTL time.Duration
 	Extra    []string // more flags, e.g. --naive-commit
+	// Limits keeps signetd's own rate limits. Optional; by default the
+	// per-address and per-kid limits are off.
+	Limits bool
 }
 
 // startDaemon starts signetd on a free loopback port and waits until it is
@@ -58,13 +61,16 @@ func startDaemon(ctx context.Context, c daemonConfig) (*daemon, error) {
 func (d *daemon) start(ctx context.Context, more []string) error {
 	c := d.cfg
 	d.exited = make(chan error, 1)
-	args := append([]string{"--addr", fmt.Sprintf("127.0.0.1:%d", d.port), "--database-url", c.DBURL,
+	args := []string{"--addr", fmt.Sprintf("127.0.0.1:%d", d.port), "--database-url", c.DBURL,
 		"--admin-token", d.admin, "--data-dir", c.DataDir, "--origin", c.Origin,
-		"--nonce-ttl", c.NonceTTL.String(),
+		"--nonce-ttl", c.NonceTTL.String()}
+	if !c.Limits {
 		// Every client of a benchmark comes from 127.0.0.1 and there are
 		// only a few kids: the per-address and per-kid limits would be
 		// what is measured.
-		"--rate-limit-addr", "0", "--rate-limit-kid", "0"}, append(c.Extra, more...)...)
+		args = append(args, "--rate-limit-addr", "0", "--rate-limit-kid", "0")
+	}
+	args = append(append(args, c.Extra...), more...)
 	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
