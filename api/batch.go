@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/signet-ledger/signet/internal/strictjson"
-	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 )
 
@@ -29,6 +28,11 @@ type batchResult struct {
 func (s *Server) postBatch(c *gin.Context) {
 	if mediaType(c) != "application/json" {
 		s.fail(c, fmt.Errorf("%w: send a batch as application/json", errUnsupportedType))
+		return
+	}
+	// An address out of failures gets one 429 before its body is read.
+	if err := s.gate(c).Check(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	body, err := s.bodyLimit(c, s.maxBatchBody)
@@ -55,22 +59,13 @@ func (s *Server) postBatch(c *gin.Context) {
 	var reqs []ledger.Signed
 	var at []int
 	for i, raw := range in.Entries {
-		var j *keys.JWS
-		err := g.Check()
 		if i > budget {
-			err = &rateLimitedError{wait, "too many requests from this address"}
-		}
-		if err == nil {
-			if j, err = keys.ParseFlattened(raw); err != nil {
-				g.Failed()
-			}
-		}
-		if err != nil {
-			p := s.problem(c, err)
+			p := s.problem(c, &rateLimitedError{wait, "too many requests from this address"})
 			out[i] = batchResult{Status: p.Status, Problem: &p}
 			continue
 		}
-		reqs, at = append(reqs, ledger.Signed{JWS: j, Path: batchPath, Gate: g}), append(at, i)
+		// Parsed by the ledger, a few at a time, behind the gate.
+		reqs, at = append(reqs, ledger.Signed{Raw: raw, Path: batchPath, Gate: g}), append(at, i)
 	}
 	if len(reqs) > 0 {
 		res, err := s.ledger.AppendEntries(c, reqs)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/signet-ledger/signet"
@@ -18,7 +19,11 @@ import (
 // The JWS's protected url must name that path, so a request signed for one
 // endpoint cannot be replayed at another.
 type Signed struct {
-	JWS  *keys.JWS
+	JWS *keys.JWS
+	// Raw is the JWS in flattened JSON, not yet parsed, for an entry of
+	// [Log.AppendEntries] whose JWS is nil: it is parsed only once the
+	// entry's Gate lets it through.
+	Raw  []byte
 	Path string
 	// Gate, if set, is told how the request's checks go, so that the
 	// caller can bound what requests that are not genuine cost. Optional.
@@ -85,8 +90,36 @@ type Appended struct {
 
 // AppendEntry appends a journal entry signed by an active registered key.
 func (l *Log) AppendEntry(ctx context.Context, s Signed) (*Appended, error) {
-	done := l.seq.track()
+	return l.appendEntry(ctx, s, nil)
+}
+
+// appendEntry is AppendEntry; with slots, the entry first takes one of
+// them, holding it while it is parsed, decoded and verified, and gives it
+// back before it waits for its commit.
+func (l *Log) appendEntry(ctx context.Context, s Signed, slots chan struct{}) (*Appended, error) {
+	release := func() {}
+	if slots != nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		release = sync.OnceFunc(func() { <-slots })
+		defer release()
+	}
+	track := l.seq.track()
+	done := func() { track(); release() }
 	defer done()
+	if s.JWS == nil {
+		if err := s.gate().Check(); err != nil {
+			return nil, err
+		}
+		j, err := keys.ParseFlattened(s.Raw)
+		if err != nil {
+			return nil, failed(s.gate(), err)
+		}
+		s.JWS = j
+	}
 	if err := l.cfg.Payload.checkSize(s.JWS.PayloadBytes()); err != nil {
 		return nil, failed(s.gate(), err)
 	}
@@ -293,17 +326,25 @@ type EntryResult struct {
 // AppendEntries appends independently signed entries, each exactly as
 // [Log.AppendEntry] would, concurrently so that they share commits. One
 // entry's failure does not affect the others; results are in input order.
+//
+// A few entries at a time (two per core) are parsed, decoded and verified;
+// each gives its turn back before waiting for its commit. So a batch that
+// turns out invalid is checked entry by entry, and its Gates can stop it
+// (an address out of failures) before the rest costs anything; and the
+// entries waiting for a turn do not count as in flight, so they do not
+// hold up other clients' commits.
 func (l *Log) AppendEntries(ctx context.Context, reqs []Signed) ([]EntryResult, error) {
 	if len(reqs) == 0 || len(reqs) > MaxEntriesPerBatch {
 		return nil, malformedf("a batch holds 1 to %d entries, got %d", MaxEntriesPerBatch, len(reqs))
 	}
 	out := make([]EntryResult, len(reqs))
+	slots := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range reqs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i].Appended, out[i].Err = l.AppendEntry(ctx, reqs[i])
+			out[i].Appended, out[i].Err = l.appendEntry(ctx, reqs[i], slots)
 		}()
 	}
 	wg.Wait()
