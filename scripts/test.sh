@@ -18,7 +18,9 @@
 # PostgreSQL cluster (fsync off) is created in a mktemp -d directory on a free
 # port, and stopped and deleted on exit, ^C, SIGHUP or SIGTERM.
 # SIGNET_TEST_REQUIRE_DB=1 is exported so DB tests fail instead of skipping
-# when the database is unreachable.
+# when the database is unreachable. The external tools the suite runs
+# (scripts/tools.sh) are installed into a cache first; a test
+# whose tool is missing fails, as one whose database is missing does.
 set -euo pipefail
 
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -94,6 +96,12 @@ if [[ -z ${DATABASE_URL:-} ]]; then
 fi
 export DATABASE_URL
 export SIGNET_TEST_REQUIRE_DB=1
+
+# External tools the suite runs against (Tessera's fsck, witnesses): built
+# once into a cache and reused (scripts/tools.sh).
+# shellcheck source=scripts/tools.sh
+source "$repo/scripts/tools.sh"
+signet_tools
 
 cd -- "$repo"
 
