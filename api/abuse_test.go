@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/client"
@@ -154,4 +158,95 @@ func TestKidMustBeAThumbprint(t *testing.T) {
 			t.Errorf("kid %.20q...: %d %s; want 400 R11", kid, r.Status, r.Body)
 		}
 	}
+}
+
+// TestBatchBytesInFlightAreBounded: batches charge their size to a
+// server-wide budget before their bodies are read; one that does not fit
+// is answered 503 unread, with Retry-After, and its entries can be sent
+// again. Before, concurrent largest batches were bounded only by the
+// number of connections, at about 7 times their body each.
+func TestBatchBytesInFlightAreBounded(t *testing.T) {
+	const limit = 1 << 20
+	e := signettest.New(t, signettest.Options{API: func(c *api.Config) {
+		c.MaxBatchBody, c.BatchBytesInFlight = limit, limit
+	}})
+	k := e.Register(t, "alice")
+
+	// A batch that declares the whole budget and sends its body slowly
+	// holds it until its body is read.
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.CloseWithError(errors.New("test over")) }) // before the server closes
+	slow, err := http.NewRequest("POST", e.URL+"/v1/entries:batch", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow.ContentLength = limit
+	slow.Header.Set("Content-Type", "application/json")
+	done := make(chan int, 1)
+	go func() {
+		r, err := http.DefaultClient.Do(slow)
+		if err != nil {
+			done <- 0
+			return
+		}
+		r.Body.Close()
+		done <- r.StatusCode
+	}()
+	if _, err := pw.Write([]byte(`{"entries": [`)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Until the server reads the slow batch it holds no charge: probe
+	// with an empty batch (400 when it gets in, 503 when it does not).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		r, err := e.Client.Do(context.Background(), "POST", "/v1/entries:batch", "application/json", []byte(`{"entries":[]}`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status == 503 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("while a batch of the whole budget was being read, another batch answered %d", r.Status)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	j, err := e.Client.Sign(client.Signer{Key: k}, "/v1/entries", nonce(t, e), []byte(`{"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"entries": []json.RawMessage{j.Flattened()}})
+	before := e.Size(t)
+	r, err := e.Client.Do(context.Background(), "POST", "/v1/entries:batch", "application/json", body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "urn:signet:error:unavailable") {
+		t.Fatalf("a batch over the budget answered %d %s (Retry-After %q); want 503 unavailable with Retry-After",
+			r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	if e.Size(t) != before {
+		t.Fatalf("the refused batch wrote %d records", e.Size(t)-before)
+	}
+
+	// The slow batch ends (malformed, as it happens); its charge is
+	// returned and the same entry, same nonce, goes through.
+	pw.Write(bytes.Repeat([]byte(" "), limit-len(`{"entries": [`)))
+	pw.Close()
+	if st := <-done; st != 400 {
+		t.Errorf("the slow malformed batch answered %d, want 400", st)
+	}
+	r, err = e.Client.Do(context.Background(), "POST", "/v1/entries:batch", "application/json", body, nil)
+	if err != nil || r.Status != 200 || !strings.Contains(string(r.Body), `"status":201`) || e.Size(t) != before+1 {
+		t.Fatalf("the batch sent again answered %v %s, %v; want its entry appended", r.Status, r.Body, err)
+	}
+}
+
+func nonce(t *testing.T, e *signettest.Env) string {
+	t.Helper()
+	n, err := e.Client.Nonce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -35,6 +35,17 @@ func (s *Server) postBatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// The batch is charged its size in the server's budget for batch
+	// bodies before a byte is read.
+	charge := s.maxBatchBody
+	if n := c.Request.ContentLength; n >= 0 && n < charge {
+		charge = n
+	}
+	if !s.batchBytes.TryAcquire(charge) {
+		s.fail(c, errBatchesInFlight)
+		return
+	}
+	defer s.batchBytes.Release(charge)
 	body, err := s.bodyLimit(c, s.maxBatchBody)
 	if err != nil {
 		s.fail(c, err)

@@ -78,6 +78,7 @@ var errorTable = []struct {
 	{errTooLarge, ptTooLarge},
 	{errMethod, ptMethod},
 	{errRateLimited, ptRateLimited},
+	{errBatchesInFlight, ptUnavailable},
 	{context.DeadlineExceeded, ptUnavailable},
 	{context.Canceled, ptUnavailable},
 }
@@ -87,6 +88,9 @@ var (
 	errTooLarge        = errors.New("api: request body too large")
 	errMethod          = errors.New("api: method not allowed")
 	errRateLimited     = errors.New("api: rate limited")
+	// errBatchesInFlight: the batch does not fit in the server's budget
+	// of batch bytes in flight (Config.BatchBytesInFlight).
+	errBatchesInFlight = errors.New("api: too many batch bytes in flight")
 )
 
 // fail writes err as a problem and stops the request.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/signet-ledger/signet/ledger"
+	"golang.org/x/sync/semaphore"
 )
 
 // Config configures a [Server].
@@ -43,6 +44,16 @@ type Config struct {
 	// MaxBatchBody bounds the body of a batch of entries. Optional.
 	// Default 32 MiB.
 	MaxBatchBody int64
+	// BatchBytesInFlight bounds the bytes of batch bodies the server holds
+	// at once, all clients together: a batch is charged its
+	// Content-Length (MaxBatchBody when it has none) before its body is
+	// read, and one that does not fit is answered 503 unavailable with
+	// Retry-After, unread, its nonces left usable. A batch's peak memory is
+	// a small multiple of its body (docs/SECURITY.md), so this bounds what
+	// concurrent large batches can take. Optional. Default 2 ×
+	// MaxBatchBody; it is raised to MaxBatchBody if smaller, so that one
+	// largest batch always fits.
+	BatchBytesInFlight int64
 	// StreamStall is how long a streamed answer (an export) may wait on
 	// one write: the deadline is renewed as the stream goes, so the
 	// server's write timeout does not cut off a long export. Optional.
@@ -65,6 +76,7 @@ type Server struct {
 	logKey       string
 	maxBody      int64
 	maxBatchBody int64
+	batchBytes   *semaphore.Weighted
 	streamStall  time.Duration
 	engine       *gin.Engine
 }
@@ -77,6 +89,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBatchBody == 0 {
 		cfg.MaxBatchBody = 32 << 20
 	}
+	if cfg.BatchBytesInFlight == 0 {
+		cfg.BatchBytesInFlight = 2 * cfg.MaxBatchBody
+	}
+	cfg.BatchBytesInFlight = max(cfg.BatchBytesInFlight, cfg.MaxBatchBody)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -84,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.StreamStall = 60 * time.Second
 	}
 	s := &Server{streamStall: cfg.StreamStall, log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
+		batchBytes:  semaphore.NewWeighted(cfg.BatchBytesInFlight),
 		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
 		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst),
 		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst)}

@@ -27,6 +27,7 @@ type config struct {
 	BatchSize   int
 	BatchDelay  time.Duration
 	Queue       int
+	BatchBytes  int
 	Grace       time.Duration
 	NaiveCommit bool
 	ReadAccess  string
@@ -106,6 +107,7 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	num(&c.MaxPayload, "max-payload", "SIGNET_MAX_PAYLOAD", 64<<10, "largest entry payload in bytes")
 	num(&c.BatchSize, "batch-size", "SIGNET_BATCH_SIZE", 1000, "most records committed in one transaction")
 	dur(&c.BatchDelay, "batch-delay", "SIGNET_BATCH_DELAY", 2*time.Millisecond, "longest a batch waits for requests still being verified")
+	num(&c.BatchBytes, "batch-bytes-in-flight", "SIGNET_BATCH_BYTES_IN_FLIGHT", 64<<20, "bytes of batch request bodies (at most 32 MiB each) the server holds at once, all clients together; a batch that does not fit gets 503 unread. A batch's peak memory is about 7 times its body")
 	num(&c.Queue, "queue", "SIGNET_QUEUE", 20000, "appends that may wait for the sequencer before new ones get 503")
 	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	boolean(&c.NaiveCommit, "naive-commit", "SIGNET_NAIVE_COMMIT",
@@ -154,6 +156,7 @@ func (c *config) check() error {
 		{"--batch-size", c.BatchSize <= 0, "a positive number of records"},
 		{"--batch-delay", c.BatchDelay < 0, "a duration of 0 or more"},
 		{"--queue", c.Queue <= 0, "a positive number of requests"},
+		{"--batch-bytes-in-flight", c.BatchBytes < 32<<20, "at least 33554432 (32 MiB, one largest batch)"},
 		{"--shutdown-grace", c.Grace < 0, "a duration of 0 or more"},
 		{"--rate-limit-addr", c.RateAddr < 0 || math.IsNaN(c.RateAddr) || math.IsInf(c.RateAddr, 0), "0 (off) or a positive rate"},
 		{"--rate-limit-kid", c.RateKID < 0 || math.IsNaN(c.RateKID) || math.IsInf(c.RateKID, 0), "0 (off) or a positive rate"},

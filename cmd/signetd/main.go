@@ -105,7 +105,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	h, err := api.New(api.Config{Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
 		ReaderTokens: sec.readerTokens, PublicReads: c.ReadAccess == "public", TrustedProxies: list(c.Proxies),
 		RateLimit: api.RateLimit{PerAddr: c.RateAddr, PerKID: c.RateKID, Failures: c.RateFail},
-		MaxBody:   int64(c.MaxPayload)*2 + 64<<10, Logger: log})
+		MaxBody:   int64(c.MaxPayload)*2 + 64<<10, BatchBytesInFlight: int64(c.BatchBytes), Logger: log})
 	if err != nil {
 		return err
 	}
