@@ -375,4 +375,3 @@ func TestWitnessInterop(t *testing.T) {
 		}
 	}
 }
-
