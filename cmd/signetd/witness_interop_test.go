@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -372,6 +373,71 @@ func TestWitnessInterop(t *testing.T) {
 			if w.Alarm != "" {
 				t.Errorf("honest log: witness %s alarm %q", name, w.Alarm)
 			}
+		}
+	}
+}
+
+// TestWitnessForkAlarm rewrites the log under the same key: a second
+// database with other records, served with the log's key, first of the
+// same size as the log the witnesses cosigned, then larger. Both external
+// witnesses refuse it (409, then 422 with a proof from their size), the
+// rewritten log's server raises the alarm on each, serves no cosignature
+// and no witnessed checkpoint, and the witnesses go on cosigning the
+// honest log.
+func TestWitnessForkAlarm(t *testing.T) {
+	bin := buildSignetd(t)
+	il := newInteropLog(t)
+	il.omni.start()
+	il.lite.start()
+	p, c := il.server(t, bin, signettest.Schema(t), true)
+	submitN(t, c, "alice", 3, "honest")
+	n := headSize(t, c)
+	cosignedBy(t, p, n, "omni", "lite")
+
+	// The rewrite: same key, other records, the same size, built before
+	// the forged server meets the witnesses.
+	forged := "sqlite:" + filepath.Join(t.TempDir(), "forged.db")
+	f, fc := il.server(t, bin, forged, false)
+	submitN(t, fc, "mallory", 3, "forged")
+	if got := headSize(t, fc); got != n {
+		t.Fatalf("forged log size %d, want %d", got, n)
+	}
+	f.cmd.Process.Signal(syscall.SIGTERM)
+	<-f.done
+	f, fc = il.server(t, bin, forged, true)
+
+	alarmed := func(size int64) {
+		t.Helper()
+		eventually(t, fmt.Sprintf("an alarm from both witnesses about size %d", size), 30*time.Second, func() (bool, string) {
+			ws := readyWitnesses(t, f)
+			for _, name := range []string{"omni", "lite"} {
+				w := ws[name]
+				if !strings.Contains(w.Alarm, "(422") || !strings.Contains(w.Alarm, fmt.Sprintf("size %d as inconsistent", size)) || w.CosignedSize != 0 {
+					return false, fmt.Sprintf("%+v", ws)
+				}
+			}
+			return true, ""
+		})
+	}
+	alarmed(n) // equal size: the witness holds another root for it
+	submitN(t, fc, "mallory2", 1, "forged-more")
+	alarmed(headSize(t, fc)) // larger: the proof from the witness's size fails
+	if !strings.Contains(f.all.String(), `"level":"ERROR","msg":"witness alarm: possible fork of this log"`) {
+		t.Errorf("the forged log's server logged no alarm at ERROR:\n%s", f.all.String())
+	}
+	if st, msg := getCheckpoint(t, f, fc, ""); st != 200 || len(il.pol.Cosigners(msg)) != 0 {
+		t.Errorf("forged /v1/checkpoint = %d, cosigned by %v; want no cosignature", st, il.pol.Cosigners(msg))
+	}
+	if st, body := getCheckpoint(t, f, fc, "?witnessed=1"); st != 404 {
+		t.Errorf("forged ?witnessed=1 = %d %s; want 404", st, body)
+	}
+
+	// The honest log is still witnessed, and never alarmed.
+	submitN(t, c, "bob", 1, "honest-more")
+	cosignedBy(t, p, headSize(t, c), "omni", "lite")
+	for name, w := range readyWitnesses(t, p) {
+		if w.Alarm != "" {
+			t.Errorf("honest log: witness %s alarm %q", name, w.Alarm)
 		}
 	}
 }
