@@ -207,6 +207,33 @@ func (il *interopLog) server(t *testing.T, bin, dbURL string, witnessed bool) (*
 	return p, client.New(p.addr, client.WithAdminToken(tokens[p.addr]))
 }
 
+// signetCLI builds the signet command, registers a key for a new signer
+// with it, and runs it with args (an entry on standard input) against p.
+func signetCLI(t *testing.T, p *proc, args ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "signet")
+	if out, err := exec.Command("go", "build", "-o", bin, "../signet").CombinedOutput(); err != nil {
+		t.Fatalf("go build signet: %v\n%s", err, out)
+	}
+	home := t.TempDir()
+	key := filepath.Join(home, "key.jwk")
+	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"SIGNET_SERVER="+p.addr, "SIGNET_ADMIN_TOKEN="+tokens[p.addr], "SIGNET_KEY="+key)
+	run := func(stdin string, args ...string) string {
+		cmd := exec.Command(bin, args...)
+		cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("signet %v: %v\n%s%s", args, err, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	run("", "keygen", "-o", key)
+	run("", "register", "--signer", "cli-witnessed")
+	return run(`{"journal_id":"JE-witnessed"}`, args...)
+}
+
 // tokens are the admin tokens of the servers the tests start, by address.
 var tokens = map[string]string{}
 
@@ -367,6 +394,19 @@ func TestWitnessInterop(t *testing.T) {
 	st, msg = getCheckpoint(t, p2, c2, "?witnessed=1")
 	if cp, err := il.pol.Open(msg, il.origin, il.vkey); st != 200 || err != nil || cp.Size != n3 {
 		t.Errorf("second server: ?witnessed=1 = %d, %v (%v); want size %d", st, cp, err, n3)
+	}
+	// signet submit --witnessed waits for a checkpoint that covers the
+	// entry and meets the 2-of-2 quorum, and prints it.
+	out := signetCLI(t, p, "submit", "--witnessed", "--timeout", "30s", "--json")
+	var sub struct {
+		Index     int64  `json:"index"`
+		Witnessed string `json:"witnessed_checkpoint"`
+	}
+	if err := json.Unmarshal([]byte(out), &sub); err != nil {
+		t.Fatalf("signet submit --witnessed --json = %q: %v", out, err)
+	}
+	if cp, err := il.pol.Open([]byte(sub.Witnessed), il.origin, il.vkey); err != nil || cp.Size <= sub.Index {
+		t.Errorf("signet submit --witnessed printed %v (%v) for record %d; want a checkpoint covering it that meets the quorum", cp, err, sub.Index)
 	}
 	for _, q := range []*proc{p, p2} {
 		for name, w := range readyWitnesses(t, q) {
