@@ -203,7 +203,11 @@ func (s *Server) readyz(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	ready := gin.H{"status": "ready"}
+	if ws := s.ledger.Witnesses(); ws != nil {
+		ready["witnesses"] = ws
+	}
+	c.JSON(http.StatusOK, ready)
 }
 
 func (s *Server) nonce(c *gin.Context) {

@@ -6,9 +6,20 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// checkpoint serves the latest signed checkpoint as a signed note.
+// checkpoint serves the latest signed checkpoint as a signed note, with
+// the cosignatures collected for it; with ?witnessed=1, the newest one
+// that meets the witness policy's quorum.
 func (s *Server) checkpoint(c *gin.Context) {
-	cp, err := s.ledger.Checkpoint(c)
+	get := s.ledger.Checkpoint
+	switch w, ok := c.GetQuery("witnessed"); {
+	case !ok || w == "0":
+	case w == "1":
+		get = s.ledger.WitnessedCheckpoint
+	default:
+		s.fail(c, malformed("witnessed must be 1 or 0"))
+		return
+	}
+	cp, err := get(c)
 	if err != nil {
 		s.fail(c, err)
 		return

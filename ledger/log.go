@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -44,6 +45,21 @@ type Config struct {
 	NaiveCommit bool
 	// Logger receives errors the client does not see. Optional.
 	Logger *slog.Logger
+
+	// Witnesses is the witness policy (c2sp.org/tlog-policy): every new
+	// checkpoint is sent to each of its witnesses, at the URL of its line,
+	// and their cosignatures are stored (see the witnessing section of
+	// witness.go); [Log.WitnessedCheckpoint] checks its quorum. Every
+	// witness needs a URL, and a log line, if any, must be this log's key.
+	// Optional. Default nil: no witnessing.
+	Witnesses *signet.Policy
+	// WitnessTimeout bounds one add-checkpoint request. Optional. Default
+	// 10 seconds.
+	WitnessTimeout time.Duration
+	// WitnessBackoff is how long a witness that failed sits out, doubled
+	// at each failure in a row up to WitnessMaxBackoff. Optional. Defaults
+	// 1 second and 5 minutes.
+	WitnessBackoff, WitnessMaxBackoff time.Duration
 }
 
 func (c *Config) defaults() {
@@ -65,6 +81,15 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.WitnessTimeout == 0 {
+		c.WitnessTimeout = 10 * time.Second
+	}
+	if c.WitnessBackoff == 0 {
+		c.WitnessBackoff = time.Second
+	}
+	if c.WitnessMaxBackoff == 0 {
+		c.WitnessMaxBackoff = 5 * time.Minute
+	}
 }
 
 // Log is a signed, append-only log of records. Its methods are safe for
@@ -76,6 +101,7 @@ type Log struct {
 	seq    *sequencer
 	verify chan struct{} // one slot per core: bounds concurrent signature checks
 	reg    *logRegistry
+	wit    *witnessing // nil without a witness policy
 }
 
 // Open returns a Log on cfg.Store. Call Close to stop it. It refuses, with
@@ -87,6 +113,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, errors.New("ledger: Config needs Store, Signer, Verifier and Origin")
 	}
 	if err := checkKey(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := checkWitnessPolicy(cfg); err != nil {
 		return nil, err
 	}
 	key, err := cfg.Store.Secret(ctx, "nonce-hmac-key", func() []byte {
@@ -102,18 +131,29 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	sign := func(size int64, root tlog.Hash) ([]byte, error) {
 		return SignCheckpoint(cfg.Signer, cfg.Origin, size, root)
 	}
+	var onCommit func()
+	if cfg.Witnesses != nil {
+		l.wit = startWitnessing(&l.cfg)
+		onCommit = l.wit.poke
+	}
 	l.seq = newSequencer(sequencerConfig{
 		Naive: cfg.NaiveCommit, MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
-		NonceTTL: cfg.NonceTTL,
+		NonceTTL: cfg.NonceTTL, OnCommit: onCommit,
 	}, cfg.Store, l.reg, sign, func(note []byte) (*Checkpoint, error) {
 		return OpenCheckpoint(note, cfg.Origin, cfg.Verifier)
 	})
 	return l, nil
 }
 
-// Close stops the sequencer once every queued request is answered. Calls
-// that append after Close panic; stop taking requests first.
-func (l *Log) Close() { l.seq.close() }
+// Close stops the sequencer once every queued request is answered, then
+// stops witnessing, cancelling requests to witnesses in flight. Calls that
+// append after Close panic; stop taking requests first.
+func (l *Log) Close() {
+	l.seq.close()
+	if l.wit != nil {
+		l.wit.stop()
+	}
+}
 
 // Origin returns the log's checkpoint origin.
 func (l *Log) Origin() string { return l.cfg.Origin }
@@ -126,19 +166,6 @@ func (l *Log) Ping(ctx context.Context) error { return l.store.Ping(ctx) }
 
 // Head returns the state of the log after its last committed batch.
 func (l *Log) Head(ctx context.Context) (Head, error) { return l.store.Head(ctx) }
-
-// Checkpoint returns the latest signed checkpoint. An empty log has none:
-// the error wraps ErrNotFound.
-func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
-	h, err := l.store.Head(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if h.Size == 0 {
-		return nil, fmt.Errorf("%w: the log is empty and has no checkpoint yet", ErrNotFound)
-	}
-	return h.Checkpoint, nil
-}
 
 // Record returns the record at index i.
 func (l *Log) Record(ctx context.Context, i int64) (*Record, error) {

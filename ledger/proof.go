@@ -13,8 +13,9 @@ type InclusionProof struct {
 	TreeSize int64
 	LeafHash tlog.Hash // SHA-256(0x00 || record hash)
 	Proof    tlog.RecordProof
-	// Checkpoint is the signed note of TreeSize, when TreeSize is the
-	// latest checkpoint's size; nil otherwise.
+	// Checkpoint is the signed note of TreeSize with its cosignatures (as
+	// [Log.Checkpoint]), when TreeSize is the latest checkpoint's size;
+	// nil otherwise.
 	Checkpoint []byte
 }
 
@@ -66,7 +67,9 @@ func (l *Log) ProveInclusion(ctx context.Context, index, treeSize int64) (*Inclu
 	}
 	p := &InclusionProof{Index: index, TreeSize: t, LeafHash: leaf[0], Proof: proof}
 	if t == h.Size {
-		p.Checkpoint = h.Checkpoint
+		if p.Checkpoint, err = l.cosigned(ctx, h); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -87,7 +90,9 @@ func (l *Log) ProveConsistency(ctx context.Context, from, to int64) (*Consistenc
 	}
 	p := &ConsistencyProof{From: from, To: t, Proof: proof}
 	if t == h.Size {
-		p.Checkpoint = h.Checkpoint
+		if p.Checkpoint, err = l.cosigned(ctx, h); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

@@ -42,7 +42,7 @@ type committedTree struct {
 	reg  *registry.State
 }
 
-// sequencerConfig bounds batching. Every field is required.
+// sequencerConfig bounds batching. Every field but OnCommit is required.
 type sequencerConfig struct {
 	// Naive commits every request in its own transaction from the
 	// request's goroutine, the head locked through each commit: the
@@ -55,6 +55,9 @@ type sequencerConfig struct {
 	// NonceTTL is how long a nonce is valid: spent nonces are kept that
 	// long, plus the clock skew nonces allow.
 	NonceTTL time.Duration
+	// OnCommit, if not nil, is called after each commit that moved the
+	// head, from the committing goroutine: it must return at once.
+	OnCommit func()
 }
 
 // sequencer assigns indexes. It is the only writer of its log in this
@@ -188,6 +191,9 @@ func (s *sequencer) commit(batch []*pending) {
 	} else if tree != nil {
 		s.frontierSize.Store(tree.size)
 		s.reg.committed(tree.from, tree.size, tree.reg)
+		if s.cfg.OnCommit != nil {
+			s.cfg.OnCommit()
+		}
 	}
 	for i, p := range batch {
 		r := res[i]

@@ -67,6 +67,42 @@ type Store interface {
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+
+	// AddCosignatures stores c in one transaction: its checkpoint note, if
+	// none is stored for c.Size yet, and each of its cosignatures whose
+	// witness has none stored on c.Size yet. What is stored stays as it is:
+	// storing the same again is a no-op, and a witness keeps its first
+	// cosignature of a size (a note may carry one signature per key). If a
+	// different checkpoint note is stored for c.Size, it stores nothing and
+	// returns an error wrapping [ErrCorrupt]. c.Checkpoint is not verified.
+	AddCosignatures(ctx context.Context, c Cosigned) error
+	// Cosigned returns the stored checkpoints of size at most maxSize that
+	// have at least one cosignature, newest first, at most limit (> 0) of
+	// them, each with its cosignatures ordered by witness.
+	Cosigned(ctx context.Context, maxSize int64, limit int) ([]Cosigned, error)
+	// WitnessSize returns the largest size on which witness has a stored
+	// cosignature, or an error wrapping [ErrNotFound] if it has none.
+	WitnessSize(ctx context.Context, witness string) (int64, error)
+}
+
+// Cosigned is a checkpoint with cosignatures (c2sp.org/tlog-cosignature)
+// that witnesses returned for it.
+type Cosigned struct {
+	Size int64
+	// Checkpoint is the checkpoint's signed note as the log signed it,
+	// without cosignatures.
+	Checkpoint   []byte
+	Cosignatures []Cosignature
+}
+
+// Cosignature is one witness's cosignature on a checkpoint.
+type Cosignature struct {
+	// Witness names the witness by its verifier key, as its policy line
+	// gives it ("<name>+<key id>+<key>"); a policy's short names are
+	// local to the policy and may change.
+	Witness string
+	// Line is the note signature line, "— <name> <base64>\n".
+	Line []byte
 }
 
 // Tx is the transaction of [Store.Sequence]. It is used by one goroutine.

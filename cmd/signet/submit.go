@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/keys"
 )
@@ -24,7 +25,10 @@ var submitCmd = &command{
 		"or with --ndjson one per line, several at a time, with a progress bar on a terminal. " +
 		"Prints each record's index and hash, and checks the signed checkpoint and inclusion proof " +
 		"of each answer as signet checkpoint does: the log key pinned (on first use, the server's), " +
-		"consistency with the last checkpoint seen, which a newer one replaces.",
+		"consistency with the last checkpoint seen, which a newer one replaces. " +
+		"With --witnessed (one entry only), it then waits, up to --timeout, until the server serves a checkpoint covering the entry " +
+		"that meets its witness policy's quorum (/v1/checkpoint?witnessed=1), checks it the same way and the entry's inclusion in it, " +
+		"and prints that cosigned checkpoint.",
 	run: runSubmit,
 }
 
@@ -32,6 +36,8 @@ func runSubmit(ctx context.Context, cmd *command, e *env, args []string) error {
 	fs := cmd.flagSet(e)
 	ndjson := fs.Bool("ndjson", false, "the input has one JSON object per line, each an entry")
 	conc := fs.Int("concurrency", 8, "with --ndjson, submit at most `N` entries at a time")
+	witnessed := fs.Bool("witnessed", false, "wait until a checkpoint covering the entry meets the server's witness quorum, and print it")
+	timeout := fs.Duration("timeout", 60*time.Second, "with --witnessed, wait at most this long")
 	pos, err := cmd.parse(e, fs, args)
 	if err != nil {
 		return err
@@ -41,6 +47,9 @@ func runSubmit(ctx context.Context, cmd *command, e *env, args []string) error {
 	}
 	if *conc < 1 {
 		return usagef("submit: --concurrency must be at least 1")
+	}
+	if *witnessed && (*ndjson || *timeout <= 0) {
+		return usagef("submit: --witnessed takes one entry (not --ndjson) and a positive --timeout")
 	}
 	src := "-"
 	if len(pos) == 1 {
@@ -58,6 +67,9 @@ func runSubmit(ctx context.Context, cmd *command, e *env, args []string) error {
 	s := &submitter{e: e, c: e.client(), key: k}
 	if *ndjson {
 		return s.many(ctx, in, size, *conc)
+	}
+	if *witnessed {
+		s.witnessed = *timeout
 	}
 	return s.one(ctx, in)
 }
@@ -83,6 +95,9 @@ type submitter struct {
 	e   *env
 	c   *client.Client
 	key keys.PrivateKey
+	// witnessed, if not 0, is how long one submits waits for a witnessed
+	// checkpoint covering its entry.
+	witnessed time.Duration
 }
 
 // submitted is one entry's outcome, as --json prints it.
@@ -91,8 +106,11 @@ type submitted struct {
 	Index   *int64 `json:"index,omitempty"`
 	Hash    string `json:"hash,omitempty"`
 	Promise string `json:"promise,omitempty"` // "checked", or why not
-	Error   string `json:"error,omitempty"`
-	err     error
+	// Witnessed is the cosigned checkpoint of --witnessed.
+	Witnessed string `json:"witnessed_checkpoint,omitempty"`
+	Error     string `json:"error,omitempty"`
+	err       error
+	rec       *signet.Record
 }
 
 func (s *submitter) one(ctx context.Context, in io.Reader) error {
@@ -108,8 +126,18 @@ func (s *submitter) one(ctx context.Context, in io.Reader) error {
 	if r.err != nil {
 		return r.err
 	}
+	if s.witnessed > 0 {
+		msg, err := s.waitWitnessed(ctx, r.rec)
+		if err != nil {
+			return fmt.Errorf("record %d was appended, but: %w", *r.Index, err)
+		}
+		r.Witnessed = string(msg)
+	}
 	return s.e.emit(r, func(w io.Writer) {
 		fmt.Fprintf(w, "index %d\nhash  %s\npromise %s\n", *r.Index, safe(r.Hash), safe(r.Promise))
+		if r.Witnessed != "" {
+			fmt.Fprintf(w, "witnessed checkpoint:\n%s", safe(r.Witnessed))
+		}
 	})
 }
 
@@ -119,7 +147,7 @@ func (s *submitter) submit(ctx context.Context, line int, payload []byte) submit
 	a, j, err := s.post(ctx, payload)
 	if err == nil {
 		r.Index, r.Hash = &a.Index, a.Hash
-		if r.Promise, err = s.e.checkPromise(ctx, s.c, a, j); err != nil {
+		if r.Promise, r.rec, err = s.e.checkPromise(ctx, s.c, a, j); err != nil {
 			err = fmt.Errorf("record %d was appended, but the answer does not check out: %w", a.Index, err)
 		}
 	}
@@ -182,24 +210,24 @@ func sleep(ctx context.Context, d time.Duration) error {
 // made of j hashes to the hash it states, the checkpoint it signed is
 // trusted ([env.trustAnswer]: pinned key, consistent with the last one
 // seen, pinned if newer), and the inclusion proof holds against it.
-func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appended, j *keys.JWS) (string, error) {
+func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appended, j *keys.JWS) (string, *signet.Record, error) {
 	r := a.Record
 	r.JWS = &client.JWS{Protected: j.Protected, Payload: j.Payload, Signature: j.Signature}
 	rec, err := client.LedgerRecord(&r)
 	if err != nil {
-		return "", verifyFailed("the server's answer: %v", err)
+		return "", nil, verifyFailed("the server's answer: %v", err)
 	}
 	if err := client.CheckRecordHash(rec); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	t, err := e.trustAnswer(ctx, c, a.Checkpoint)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := client.VerifyInclusion(rec, &a.InclusionProof, t.CP); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return fmt.Sprintf("checked: included in the signed checkpoint of size %d, %s", t.CP.Size, trustWords(t)), nil
+	return fmt.Sprintf("checked: included in the signed checkpoint of size %d, %s", t.CP.Size, trustWords(t)), rec, nil
 }
 
 // many submits each line of in as an entry, at most conc at a time, and

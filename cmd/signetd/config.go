@@ -40,6 +40,9 @@ type config struct {
 	TLSKey      string
 	LogFormat   string
 	CPUProfile  string
+	// WitnessPolicy is the file of the c2sp.org/tlog-policy whose
+	// witnesses cosign the log's checkpoints. Optional. Default none.
+	WitnessPolicy string
 
 	// envErrs are the environment values that did not parse: a start-up
 	// error, never a silent fallback to the default.
@@ -121,6 +124,9 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	str(&c.TLSCert, "tls-cert", "SIGNET_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS (TLS 1.2 minimum) when set with --tls-key")
 	str(&c.TLSKey, "tls-key", "SIGNET_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.LogFormat, "log-format", "SIGNET_LOG_FORMAT", "json", "log format: json or text")
+	str(&c.WitnessPolicy, "witness-policy", "SIGNET_WITNESS_POLICY", "", "a c2sp.org/tlog-policy file: each new checkpoint is sent to its witnesses "+
+		"(each witness line needs its URL, the submission prefix of POST <url>/add-checkpoint), their cosignatures are served with the checkpoint, "+
+		"and /v1/checkpoint?witnessed=1 serves the newest checkpoint that meets its quorum; a log line, if any, must be this log's key")
 	str(&c.CPUProfile, "cpuprofile", "SIGNET_CPUPROFILE", "", "write a CPU profile of the whole run to this file, for go tool pprof (benchmarks only)")
 	return fs
 }

@@ -83,6 +83,10 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	policy, err := readWitnessPolicy(c.WitnessPolicy)
+	if err != nil {
+		return err
+	}
 	store, closeStore, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
@@ -92,7 +96,12 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: sec.origin,
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload},
 		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
+		Witnesses: policy,
 	})
+	var policyErr *ledger.WitnessPolicyError
+	if errors.As(err, &policyErr) {
+		return fmt.Errorf("--witness-policy %s: %w (this log's key is %s)", c.WitnessPolicy, err, sec.verifierKey)
+	}
 	var mismatch *ledger.KeyMismatchError
 	if errors.As(err, &mismatch) {
 		return fmt.Errorf("%w\nthis server is not the log's: start it with the log's key file (--log-key-file or SIGNET_LOG_KEY_FILE, "+
@@ -115,7 +124,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "read_access", c.ReadAccess,
-		"origin", sec.origin, "log_key", sec.verifierKey)
+		"origin", sec.origin, "log_key", sec.verifierKey, "witnesses", witnessNames(policy))
 	errc := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {

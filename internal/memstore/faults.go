@@ -21,9 +21,11 @@ const (
 	// before anything f wrote is visible: a fault here is a failed commit.
 	OpCommit Op = "commit"
 	// OpRead is every read: Head, Record, Records, RecordByNonce,
-	// ReadHashes, Signer, Key and Secret of the Store, and ReadHashes of
-	// the Tx.
+	// ReadHashes, Signer, Key, Secret, Cosigned and WitnessSize of the
+	// Store, and ReadHashes of the Tx.
 	OpRead Op = "read"
+	// OpCosign is [Store.AddCosignatures], before it writes anything.
+	OpCosign Op = "cosign"
 	// OpPing is [Store.Ping].
 	OpPing Op = "ping"
 )

@@ -7,7 +7,8 @@
 // # Databases and stores
 //
 // A [DB] is one database: the tables of migrations/sqlite/00001_log.sql
-// (log_head, records, tree_hashes, signers, signer_keys, secrets), one
+// (log_head, records, tree_hashes, signers, signer_keys, secrets; and
+// checkpoints and cosignatures of 00003_cosignatures.sql), one
 // struct a row. [DB.Open] returns a [Store] on it; every Store of one DB
 // shares it, as processes sharing one database do. A Store and its DB are
 // safe for concurrent use.
@@ -68,6 +69,8 @@ type DB struct {
 
 	mu        sync.RWMutex // readers' lock: guards committed
 	committed *tables
+
+	cosigned cosignTables // written outside the write lock, as the real stores do
 }
 
 // NewDB returns an empty, migrated database: a log of size 0.

@@ -5,7 +5,7 @@
 //	func TestLog(t *testing.T)   { storetest.TestLog(t, backend) }
 //
 // [TestStore] checks each promise of the Store and Tx contracts directly:
-// reads, the snapshot, writes, spent nonces, not-found errors, secrets, transactions cut
+// reads, the snapshot, writes, spent nonces, witnesses' cosignatures, not-found errors, secrets, transactions cut
 // off at every point leaving no trace, concurrent writers on two handles
 // never forking the chain, and stored fields read back as they are in the
 // database, tampered or not. [TestLog] runs the ledger itself on the store,
@@ -55,6 +55,7 @@ func TestStore(t *testing.T, b Backend) {
 	t.Run("ChainNeverForks", func(t *testing.T) { testConcurrent(t, b) })
 	t.Run("Tamper", func(t *testing.T) { testTamper(t, b) })
 	t.Run("SpentNonces", func(t *testing.T) { testSpent(t, b) })
+	t.Run("Cosignatures", func(t *testing.T) { testCosignatures(t, b) })
 }
 
 // testCtx returns a context that ends with the test or after a minute.
