@@ -152,6 +152,14 @@ func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
 	return c.text(ctx, "/v1/checkpoint")
 }
 
+// WitnessedCheckpoint returns the newest checkpoint that meets the
+// server's witness policy, with its cosignatures, unverified
+// (GET /v1/checkpoint?witnessed=1). A server answers notFound while no
+// checkpoint is witnessed, or when it has no witnesses.
+func (c *Client) WitnessedCheckpoint(ctx context.Context) ([]byte, error) {
+	return c.text(ctx, "/v1/checkpoint?witnessed=1")
+}
+
 // LogKey returns the log's verifier key as the server states it.
 func (c *Client) LogKey(ctx context.Context) (string, error) {
 	b, err := c.text(ctx, "/v1/log/key")
