@@ -250,16 +250,17 @@ func (p *Policy) LogFor(origin string) (PolicyLog, bool) {
 	return PolicyLog{}, false
 }
 
-// ErrPolicyLogKey means a policy's log line and the log key a client
-// pinned or was given name two different keys for one log: one of the
-// two is wrong, and neither may be trusted over the other.
-var ErrPolicyLogKey = errors.New("signet: the policy's log key is not the log key pinned or given")
+// ErrPolicyLogKey means a policy that lists logs does not name the log
+// key a client pinned or was given, or lists no log of the checkpoint's
+// origin: one of the two is wrong, and neither may be trusted over the
+// other.
+var ErrPolicyLogKey = errors.New("signet: the policy does not name this log key")
 
 // LogKey returns the verifier key to check origin's checkpoints with: the
 // key of the policy's log line for origin, which must then be logKey (the
 // key the caller pinned or was given) if logKey is not empty, or else, if
 // the policy lists no log, logKey itself. A policy that lists logs but
-// none for origin is an error, and a log line whose key is not logKey is
+// none for origin, or whose log line for origin is not logKey, is
 // [ErrPolicyLogKey].
 func (p *Policy) LogKey(origin, logKey string) (string, error) {
 	if len(p.Logs) == 0 {
@@ -268,7 +269,7 @@ func (p *Policy) LogKey(origin, logKey string) (string, error) {
 	l, ok := p.LogFor(origin)
 	switch {
 	case !ok:
-		return "", fmt.Errorf("signet: the policy lists no log with origin %q", origin)
+		return "", fmt.Errorf("%w: it lists no log with origin %q", ErrPolicyLogKey, origin)
 	case logKey != "" && !(sameKey(l.VKey, logKey) && strings.SplitN(l.VKey, "+", 2)[0] == strings.SplitN(logKey, "+", 2)[0]):
 		return "", fmt.Errorf("%w: for log %q the policy has %s, not %s", ErrPolicyLogKey, origin, vkeyName(l.VKey), vkeyName(logKey))
 	}
