@@ -250,6 +250,42 @@ func (p *Policy) LogFor(origin string) (PolicyLog, bool) {
 	return PolicyLog{}, false
 }
 
+// ErrPolicyLogKey means a policy that lists logs does not name the log
+// key a client pinned or was given, or lists no log of the checkpoint's
+// origin: one of the two is wrong, and neither may be trusted over the
+// other.
+var ErrPolicyLogKey = errors.New("signet: the policy does not name this log key")
+
+// LogKey returns the verifier key to check origin's checkpoints with: the
+// key of the policy's log line for origin, which must then be logKey (the
+// key the caller pinned or was given) if logKey is not empty, or else, if
+// the policy lists no log, logKey itself. A policy that lists logs but
+// none for origin, or whose log line for origin is not logKey, is
+// [ErrPolicyLogKey].
+func (p *Policy) LogKey(origin, logKey string) (string, error) {
+	if len(p.Logs) == 0 {
+		return logKey, nil
+	}
+	l, ok := p.LogFor(origin)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%w: it lists no log with origin %q", ErrPolicyLogKey, origin)
+	case logKey != "" && !(sameKey(l.VKey, logKey) && strings.SplitN(l.VKey, "+", 2)[0] == strings.SplitN(logKey, "+", 2)[0]):
+		return "", fmt.Errorf("%w: for log %q the policy has %s, not %s", ErrPolicyLogKey, origin, vkeyName(l.VKey), vkeyName(logKey))
+	}
+	return l.VKey, nil
+}
+
+// vkeyName is the "<name>+<hash>" of a verifier key, which names it
+// without its key bytes.
+func vkeyName(vkey string) string {
+	f := strings.SplitN(vkey, "+", 3)
+	if len(f) < 2 {
+		return vkey
+	}
+	return f[0] + "+" + f[1]
+}
+
 // Cosigners returns the names of the policy's witnesses that validly
 // cosigned the checkpoint note cp, in policy order. A cosignature is
 // checked with transparency-dev's cosignature/v1 verifier, one witness at

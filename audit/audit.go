@@ -94,6 +94,13 @@ type Options struct {
 	// root of the export's first Checkpoint.Size records must be its
 	// root) or of the export checkpoint's size (equal roots).
 	Checkpoint []byte
+	// Policy, if set, is a c2sp.org/tlog-policy the export's checkpoint
+	// and Checkpoint must meet: its quorum of witness cosignatures
+	// ([signet.Policy.Check]) and, if it lists logs, LogKey must be its
+	// key for the checkpoint's origin ([signet.Policy.LogKey]). A failure
+	// is R24's (R26's for Checkpoint), its Err the policy's error.
+	// Optional. Default: no policy.
+	Policy *signet.Policy
 	// Workers is how many goroutines verify signatures. Optional. Default
 	// runtime.GOMAXPROCS(0).
 	Workers int
@@ -206,13 +213,24 @@ func newAuditor(opts Options) (*auditor, error) {
 	return a, nil
 }
 
-// openCheckpoint opens a checkpoint with the log key, or parses it
-// unverified if the audit skips signatures.
+// openCheckpoint opens a checkpoint with the log key and checks it
+// against the policy, if any, or parses it unverified if the audit skips
+// signatures.
 func (a *auditor) openCheckpoint(msg []byte, origin string) (*signet.Checkpoint, error) {
 	if a.opts.SkipCheckpointSignature {
 		return signet.ParseCheckpointUnverified(msg)
 	}
-	return signet.OpenCheckpointKey(msg, a.opts.LogKey, origin)
+	cp, err := signet.OpenCheckpointKey(msg, a.opts.LogKey, origin)
+	if err != nil || a.opts.Policy == nil {
+		return cp, err
+	}
+	if _, err := a.opts.Policy.LogKey(cp.Origin, a.opts.LogKey); err != nil {
+		return nil, err
+	}
+	if err := a.opts.Policy.Check(msg); err != nil {
+		return nil, err
+	}
+	return cp, nil
 }
 
 func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/signet-ledger/signet"
@@ -26,7 +27,11 @@ func (a *auditor) finish() {
 	}
 	cp, err := a.openCheckpoint([]byte(end.Checkpoint), origin)
 	if err != nil {
-		a.fails.add(failure(signet.RuleCheckpoint, -1, a.endLine, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err))
+		if refusedByPolicy(err) {
+			a.fails.add(failure(signet.RuleCheckpoint, -1, a.endLine, err, "the policy refuses the checkpoint: %s", strings.TrimPrefix(err.Error(), "signet: ")))
+		} else {
+			a.fails.add(failure(signet.RuleCheckpoint, -1, a.endLine, err, "the checkpoint does not verify with the log key %s: %v", keyName(a.opts.LogKey), err))
+		}
 		return
 	}
 	a.sum.Checkpoint, a.sum.CheckpointSigned = cp, !a.opts.SkipCheckpointSignature
@@ -75,4 +80,11 @@ func keyName(vkey string) string {
 	name, rest, _ := strings.Cut(vkey, "+")
 	hash, _, _ := strings.Cut(rest, "+")
 	return name + "+" + hash
+}
+
+// refusedByPolicy reports whether err is [Options.Policy]'s refusal of a
+// checkpoint: short of its quorum, or of another log key.
+func refusedByPolicy(err error) bool {
+	_, quorum := errors.AsType[*signet.QuorumError](err)
+	return quorum || errors.Is(err, signet.ErrPolicyLogKey)
 }

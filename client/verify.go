@@ -46,18 +46,26 @@ func (e *ForkError) Unwrap() error { return ErrVerification }
 // then taken to be the shown payload, base64url encoded, which is how the
 // server wrote it.
 func LedgerRecord(r *Record) (*signet.Record, error) {
-	w := signet.WireRecord{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
+	rec, err := ExportForm(r).Record()
+	if err != nil {
+		return nil, fmt.Errorf("signet: record %d: %w", r.Index, err)
+	}
+	return rec, nil
+}
+
+// ExportForm returns r, a record as the server showed it, in the form an
+// export line has it: with jws always present, an operator's record
+// having empty protected and signature and, as its signed payload, the
+// shown payload base64url encoded, which is how the server wrote it.
+func ExportForm(r *Record) *signet.WireRecord {
+	w := &signet.WireRecord{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
 		IntegratedTime: r.IntegratedTime, Hash: r.Hash, PrevHash: r.PrevHash, Payload: r.Payload}
 	if r.JWS != nil {
 		w.JWS = &signet.WireJWS{Protected: r.JWS.Protected, Payload: r.JWS.Payload, Signature: r.JWS.Signature}
 	} else {
 		w.JWS = &signet.WireJWS{Payload: base64.RawURLEncoding.EncodeToString(r.Payload)}
 	}
-	rec, err := w.Record()
-	if err != nil {
-		return nil, fmt.Errorf("signet: record %d: %w", r.Index, err)
-	}
-	return rec, nil
+	return w
 }
 
 // CheckRecordHash recomputes r's hash from its fields as docs/PROTOCOL.md

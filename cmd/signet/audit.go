@@ -16,7 +16,7 @@ import (
 
 var auditCmd = &command{
 	name:     "audit",
-	synopsis: "FILE [--log-key KEY] [--checkpoint NOTE] [--skip-checkpoint-signature] [--workers N] [--max-failures N]",
+	synopsis: "FILE [--log-key KEY] [--policy FILE] [--checkpoint NOTE] [--skip-checkpoint-signature] [--workers N] [--max-failures N]",
 	short:    "verify an export offline: signatures, hashes, chain, tree, checkpoint",
 	long: "Verify an export (signet export) offline, with no server: replay it from index 0, rebuilding the key " +
 		"registry from its key records; check every index, chain link and record hash, every signature with the " +
@@ -24,7 +24,9 @@ var auditCmd = &command{
 		"consistency proof) and the checkpoint's signature with the log key: --log-key, else the key pinned for " +
 		"the export's log by signet checkpoint. --checkpoint also checks a checkpoint kept apart, say one seen " +
 		"earlier, against the export. Every failure is listed, up to --max-failures, with the rule it breaks, the " +
-		"record's index and the line; exit 3.",
+		"record's index and the line; exit 3. With --policy, the export's checkpoint and the --checkpoint given must " +
+		"meet the policy's witness quorum, and its log line (if any) must be the log key: a checkpoint that does not " +
+		"is a failure naming the missing witnesses.",
 	run: runAudit,
 }
 
@@ -69,6 +71,7 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	skip := fs.Bool("skip-checkpoint-signature", false, "audit without a log key: everything but the checkpoints' signatures")
 	workers := fs.Int("workers", 0, "verify signatures on `N` goroutines (default: one per core)")
 	maxFailures := fs.Int("max-failures", 100, "stop after reporting `N` failures")
+	policy := policyFlag(fs, e)
 	pos, err := cmd.parse(e, fs, args)
 	if err != nil {
 		return err
@@ -76,7 +79,13 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	if err := cmd.wantArgs(pos, 1, 1); err != nil {
 		return err
 	}
-	opts := audit.Options{SkipCheckpointSignature: *skip, Workers: *workers, MaxFailures: *maxFailures}
+	if err := e.usePolicy(*policy); err != nil {
+		return err
+	}
+	if e.policy != nil && *skip {
+		return usagef("audit: --policy checks the checkpoints' signatures, which --skip-checkpoint-signature skips")
+	}
+	opts := audit.Options{SkipCheckpointSignature: *skip, Workers: *workers, MaxFailures: *maxFailures, Policy: e.policy}
 	if *cpFile != "" {
 		if opts.Checkpoint, err = os.ReadFile(*cpFile); err != nil {
 			return err
@@ -100,8 +109,10 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	return e.auditResult(s, err)
 }
 
-// auditLogKey picks the log key: the flag, else the key pinned for the
-// origin of the checkpoint given apart or of the export's last line.
+// auditLogKey picks the log key: the flag, else for the origin of the
+// checkpoint given apart or of the export's last line the policy's log
+// key (which must be the one pinned: [env.policyLogKey]), else the key
+// pinned.
 func (e *env) auditLogKey(file, flagKey string, external []byte) (string, error) {
 	if flagKey != "" {
 		return parseLogKey(flagKey)
@@ -116,6 +127,9 @@ func (e *env) auditLogKey(file, flagKey string, external []byte) (string, error)
 	}
 	if origin == "" {
 		return "", nil
+	}
+	if e.policy != nil {
+		return e.policyLogKey(origin, "")
 	}
 	return e.pinnedKeyFor(origin)
 }

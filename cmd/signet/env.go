@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/secretfile"
 	"github.com/signet-ledger/signet/keys"
@@ -127,6 +128,9 @@ type env struct {
 	warned map[string]bool // the token flags already warned of
 
 	trustMu sync.Mutex // held by [env.trust]
+	// policy is the --policy of the command, if it takes one and one is
+	// given: checkpoints must meet it.
+	policy *signet.Policy
 }
 
 func newEnv(sys System) *env {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/audit"
 	"github.com/signet-ledger/signet/client"
 )
@@ -59,10 +60,17 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ue), errors.Is(err, audit.ErrNoLogKey):
 		return ExitUsage
-	case errors.Is(err, client.ErrVerification), errors.As(err, &ae):
+	case errors.Is(err, client.ErrVerification), errors.As(err, &ae), isPolicyFailure(err):
 		return ExitVerify
 	}
 	return ExitError
+}
+
+// isPolicyFailure reports whether err is a checkpoint refused by the
+// policy: short of its quorum, or of a log key the policy does not name.
+func isPolicyFailure(err error) bool {
+	var qe *signet.QuorumError
+	return errors.As(err, &qe) || errors.Is(err, signet.ErrPolicyLogKey)
 }
 
 // report writes err as one line, then a hint if there is one; a fork
@@ -100,6 +108,10 @@ func hint(err error) string {
 		return "the log showed two histories: keep both checkpoints as evidence and report it to the log's operator"
 	case errors.As(err, &ae):
 		return "the export does not prove the log: see the record and check named above"
+	case errors.Is(err, signet.ErrPolicyLogKey):
+		return "the policy and the log key pinned (or --log-key) disagree: find out which is right before trusting either"
+	case isPolicyFailure(err):
+		return "the checkpoint lacks the cosignatures the policy needs: wait for the witnesses to cosign a newer one, or check --policy"
 	case errors.Is(err, client.ErrVerification):
 		return "do not trust this answer: the server's data does not check out locally"
 	case errors.As(err, &op) && op.Op == "dial", errors.As(err, &ne):

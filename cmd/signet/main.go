@@ -20,6 +20,8 @@
 //	revoke-key  revoke a signer's key, by one of its keys or the operator
 //	export      download the log as NDJSON, with the checkpoint it ends at
 //	audit       verify an export offline: signatures, hashes, chain, tree
+//	receipt     write a receipt of a record (c2sp.org/tlog-proof) that
+//	            signet verify --receipt checks with no network
 //
 // Global flags, which may also follow the command's name:
 //
@@ -54,6 +56,15 @@
 // verify with that key and be consistent with the last one seen, which is
 // kept per log under the state dir. A checkpoint that is not is a fork:
 // both are printed and signet exits 3.
+//
+// # Witnesses
+//
+// checkpoint, verify, audit and receipt take --policy FILE (env
+// SIGNET_POLICY), a c2sp.org/tlog-policy: every checkpoint they rely on
+// must carry cosignatures meeting its quorum, and its log line, if any,
+// must be the log key pinned or given; otherwise signet names the missing
+// witnesses and exits 3. verify --receipt FILE checks a receipt with no
+// network at all, against the policy or --log-key.
 //
 // # Exit codes
 //

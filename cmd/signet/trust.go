@@ -69,7 +69,10 @@ func (e *env) trust(ctx context.Context, c *client.Client, msg []byte, logKey st
 			"if the operator really moved the log, remove "+st.serverFile(e.g.Server))
 	}
 	t := &trusted{}
-	var err error
+	logKey, err := e.policyLogKey(origin, logKey)
+	if err != nil {
+		return nil, err
+	}
 	if t.LogKey, t.PinnedAt, err = e.logKeyFor(ctx, c, origin, logKey); err != nil {
 		return nil, err
 	}

@@ -13,13 +13,17 @@ import (
 
 var verifyCmd = &command{
 	name:     "verify",
-	synopsis: "INDEX [--log-key KEY]",
+	synopsis: "INDEX [--log-key KEY] [--policy FILE] | --receipt FILE [--log-key KEY] [--policy FILE]",
 	short:    "ask the server to verify a record, then check it locally",
 	long: "Ask the server to verify the record at INDEX, then check locally all it can: the record hash, " +
 		"the chain links to its neighbours, the signature and every rule of the log with the registry replayed from the log's key records " +
 		"(each proved in the checkpoint; the key's status is not the server's word), and its inclusion in the " +
 		"latest checkpoint, verified with the pinned log key and proved consistent with the last one seen. " +
-		"Where the server and the local checks disagree, says so loudly and exits 3.",
+		"Where the server and the local checks disagree, says so loudly and exits 3. With --policy, that checkpoint " +
+		"must meet the policy's witness quorum (exit 3 naming the missing witnesses). With --receipt FILE (signet receipt), " +
+		"checks the receipt with no network at all: the checkpoint's signature with the log key (--log-key, the policy's log " +
+		"line, or the key pinned for its log), the witness quorum of --policy, the record's hash and payload, its key record, " +
+		"its signature and its inclusion; each failing check is named, exit 3.",
 	run: runVerify,
 }
 
@@ -34,6 +38,7 @@ type verdict struct {
 	Server     *client.Verification `json:"server"`
 	Local      localChecks          `json:"local"`
 	Checkpoint int64                `json:"checkpoint_size,omitempty"`
+	Witnesses  string               `json:"witnesses"`
 }
 
 // localChecks are the client's own checks of one record.
@@ -62,9 +67,20 @@ func (l *localChecks) ok() bool {
 func runVerify(ctx context.Context, cmd *command, e *env, args []string) error {
 	fs := cmd.flagSet(e)
 	logKey := fs.String("log-key", "", "pin the log's verifier `KEY` (or a file holding it) instead of trusting the server's on first use")
+	policy := policyFlag(fs, e)
+	receipt := fs.String("receipt", "", "check the receipt `FILE` offline instead of asking the server")
 	pos, err := cmd.parse(e, fs, args)
 	if err != nil {
 		return err
+	}
+	if err := e.usePolicy(*policy); err != nil {
+		return err
+	}
+	if *receipt != "" {
+		if err := cmd.wantArgs(pos, 0, 1); err != nil {
+			return err
+		}
+		return e.verifyReceipt(*receipt, *logKey, pos)
 	}
 	if err := cmd.wantArgs(pos, 1, 1); err != nil {
 		return err
@@ -82,7 +98,11 @@ func runVerify(ctx context.Context, cmd *command, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	v := &verdict{Index: i, Server: server, Local: localChecks{Checks: map[string]bool{}, Problems: []string{}}, Checkpoint: t.CP.Size}
+	if err := e.checkQuorum(t.CP.Note); err != nil {
+		return err
+	}
+	v := &verdict{Index: i, Server: server, Local: localChecks{Checks: map[string]bool{}, Problems: []string{}}, Checkpoint: t.CP.Size,
+		Witnesses: e.witnessWords(t.CP.Note)}
 	if err := e.checkLocally(ctx, c, i, t, &v.Local); err != nil {
 		return err
 	}
@@ -145,6 +165,7 @@ func (v *verdict) print(w io.Writer, t *trusted) {
 		fmt.Fprintf(w, "%-14s %-8s %s\n", "payload", "-", okWord(ok))
 	}
 	fmt.Fprintf(w, "\ncheckpoint     size %d, signed by %s, %s\n", t.CP.Size, safe(keyName(t.LogKey)), trustWords(t))
+	fmt.Fprintf(w, "witnesses      %s\n", safe(v.Witnesses))
 	for _, p := range v.Server.Problems {
 		fmt.Fprintf(w, "server problem: %s\n", safe(p))
 	}
