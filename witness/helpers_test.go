@@ -70,6 +70,7 @@ type wit struct {
 	w      *witness.Witness
 	srv    *httptest.Server
 	vkey   string
+	dir    string
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -92,7 +93,7 @@ func startWitness(t *testing.T, skey, dir string, logs ...witness.LogConfig) *wi
 		t.Fatalf("witness.New = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	x := &wit{t: t, w: w, srv: httptest.NewServer(w.Handler()), vkey: w.VerifierKey(), cancel: cancel, done: make(chan struct{})}
+	x := &wit{t: t, w: w, srv: httptest.NewServer(w.Handler()), vkey: w.VerifierKey(), dir: dir, cancel: cancel, done: make(chan struct{})}
 	go func() { w.Run(ctx); close(x.done) }()
 	t.Cleanup(x.stop)
 	return x

@@ -193,9 +193,43 @@ func TestWitnessRefusals(t *testing.T) {
 		}
 		wantEvidence(t, dir, "root", cp)
 	})
+	t.Run("422ForkAgainstTheCopy", func(t *testing.T) {
+		// A fresh witness has cosigned nothing, so the spec's checks pass;
+		// its copy of e holds the records, and their root differs.
+		fresh := startWitness(t, witnessKey(t), t.TempDir(), logConfig(e, k))
+		waitCopy(t, fresh, e.Size(t))
+		small := server(t, k)
+		grow(t, small, "mallory", 2)
+		b, cp := request(t, small, 0)
+		if a := fresh.post(b); a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, "fork") {
+			t.Errorf("a fork's checkpoint smaller than the copy = %d %q, want 422 fork", a.status, a.body)
+		}
+		wantEvidence(t, fresh.dir, "fork", cp)
+	})
+	t.Run("400Garbage", func(t *testing.T) {
+		for _, b := range []string{"", "old", "old 1\n", "\x00\xff", "old 0\n\n" + origin + "\nnot a note\n", "old 0\n\n" + origin + "\n2\nbad\n\n— x y\n", strings.Repeat("x", 70<<10)} {
+			if a := x.post([]byte(b)); a.status != http.StatusBadRequest {
+				t.Errorf("add-checkpoint %q = %d %q, want 400", trunc(b), a.status, a.body)
+			}
+		}
+	})
 	// The honest log still gets cosigned after all that.
 	b, cp := request(t, e, size)
 	x.cosigned(x.post(b), cp)
+}
+
+func trunc(s string) string { return s[:min(len(s), 40)] }
+
+// waitCopy waits until x's copy holds size records.
+func waitCopy(t *testing.T, x *wit, size int64) {
+	t.Helper()
+	for range 100 {
+		if n, _, _, _ := x.w.Size(origin); n >= size {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the witness's copy did not reach %d records", size)
 }
 
 func itoa(n int64) string { return strconvItoa(n) }
