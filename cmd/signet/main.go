@@ -20,6 +20,7 @@
 //	revoke-key  revoke a signer's key, by one of its keys or the operator
 //	export      download the log as NDJSON, with the checkpoint it ends at
 //	audit       verify an export offline: signatures, hashes, chain, tree
+//	witness     run a witness that audits and keeps a copy of the logs it cosigns
 //
 // Global flags, which may also follow the command's name:
 //
