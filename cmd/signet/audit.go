@@ -16,7 +16,7 @@ import (
 
 var auditCmd = &command{
 	name:     "audit",
-	synopsis: "FILE [--log-key KEY] [--policy FILE] [--checkpoint NOTE] [--skip-checkpoint-signature] [--workers N] [--max-failures N]",
+	synopsis: "FILE|WITNESS_DIR [--log-key KEY] [--policy FILE] [--checkpoint NOTE] [--skip-checkpoint-signature] [--workers N] [--max-failures N]",
 	short:    "verify an export offline: signatures, hashes, chain, tree, checkpoint",
 	long: "Verify an export (signet export) offline, with no server: replay it from index 0, rebuilding the key " +
 		"registry from its key records; check every index, chain link and record hash, every signature with the " +
@@ -24,7 +24,7 @@ var auditCmd = &command{
 		"consistency proof) and the checkpoint's signature with the log key: --log-key, else the key pinned for " +
 		"the export's log by signet checkpoint. --checkpoint also checks a checkpoint kept apart, say one seen " +
 		"earlier, against the export. Every failure is listed, up to --max-failures, with the rule it breaks, the " +
-		"record's index and the line; exit 3. With --policy, the export's checkpoint and the --checkpoint given must " +
+		"record's index and the line; exit 3. Given a folder, it audits the copy signet witness keeps there. With --policy, the export's checkpoint and the --checkpoint given must " +
 		"meet the policy's witness quorum, and its log line (if any) must be the log key: a checkpoint that does not " +
 		"is a failure naming the missing witnesses.",
 	run: runAudit,
@@ -97,7 +97,7 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	if opts.LogKey == "" && !*skip {
 		return withHint(audit.ErrNoLogKey, "pass --log-key KEY (GET /v1/log/key gives it), or run signet checkpoint against the log first to pin it")
 	}
-	in, size, err := e.open(pos[0])
+	in, size, err := e.openAuditSource(pos[0]) // a file, or a witness's copy
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@
 //	audit       verify an export offline: signatures, hashes, chain, tree
 //	receipt     write a receipt of a record (c2sp.org/tlog-proof) that
 //	            signet verify --receipt checks with no network
+//	witness     run a witness that audits and keeps a copy of the logs it cosigns
 //
 // Global flags, which may also follow the command's name:
 //

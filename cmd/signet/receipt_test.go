@@ -23,13 +23,13 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// witness is a test witness: a cosignature/v1 signer and its vkey.
-type witness struct {
+// testWitness is a test witness: a cosignature/v1 signer and its vkey.
+type testWitness struct {
 	vkey   string
 	signer note.Signer
 }
 
-func newWitness(t *testing.T, name string) witness {
+func newWitness(t *testing.T, name string) testWitness {
 	skey, vkey, err := note.GenerateKey(rand.Reader, name)
 	if err != nil {
 		t.Fatal(err)
@@ -42,12 +42,12 @@ func newWitness(t *testing.T, name string) witness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return witness{cvkey, s}
+	return testWitness{cvkey, s}
 }
 
 // cosign returns the checkpoint note cp with w's cosignature added, as
 // signetd adds a witness's answer.
-func (w witness) cosign(t *testing.T, cp []byte) []byte {
+func (w testWitness) cosign(t *testing.T, cp []byte) []byte {
 	t.Helper()
 	n, err := note.Sign(&note.Note{Text: string(signet.NoteText(cp))}, w.signer)
 	if err != nil {
@@ -69,7 +69,7 @@ func (w witness) cosign(t *testing.T, cp []byte) []byte {
 type witnessedLog struct {
 	e                *signettest.Env
 	c                *cli
-	w1, w2           witness
+	w1, w2           testWitness
 	none, two, wrong string // policy files: quorum none; W1 and W2; another log key
 }
 
