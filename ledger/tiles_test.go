@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"io"
 	"testing"
 
 	"github.com/signet-ledger/signet/internal/signettest"
@@ -23,17 +22,7 @@ func bulkMem(t *testing.T, n int, edit func(*ledger.Config)) (*signettest.Mem, *
 			edit(cfg)
 		}
 	})
-	i := 0
-	next := func() (*ledger.Record, error) {
-		if i == len(b.Records) {
-			return nil, io.EOF
-		}
-		i++
-		return b.Records[i-1], nil
-	}
-	if _, err := ledger.Import(context.Background(), m.Store, next, b.Checkpoint); err != nil {
-		t.Fatal(err)
-	}
+	b.Import(t, m.Store)
 	return m, b
 }
 

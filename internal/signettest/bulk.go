@@ -1,7 +1,9 @@
 package signettest
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/signet-ledger/signet"
@@ -125,3 +127,20 @@ func (r TileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 
 // SaveTiles keeps nothing.
 func (TileReader) SaveTiles([]tlog.Tile, [][]byte) {}
+
+// Import loads the log into store, which must be empty, with
+// [ledger.Import]: every record is checked as "signetd import" checks it.
+func (b *Bulk) Import(t testing.TB, store ledger.Store) {
+	t.Helper()
+	i := 0
+	next := func() (*ledger.Record, error) {
+		if i == len(b.Records) {
+			return nil, io.EOF
+		}
+		i++
+		return b.Records[i-1], nil
+	}
+	if _, err := ledger.Import(context.Background(), store, next, b.Checkpoint); err != nil {
+		t.Fatal(err)
+	}
+}
