@@ -70,7 +70,7 @@ func tlogProblem(t *testing.T, what string, a answer, status int, name string) {
 
 // TestTlogAnswers: the checkpoint and tiles of a log of 600 records, with
 // their content types, sizes and caching, as c2sp.org/tlog-tiles and
-// PROTOCOL.md §9 say; tiles beyond the tree are 404 and never cached.
+// PROTOCOL.md §10 say; tiles beyond the tree are 404 and never cached.
 func TestTlogAnswers(t *testing.T) {
 	e, b := bulkEnv(t, 600, signettest.Options{})
 	const immutable, short = "public, max-age=31536000, immutable", "public, max-age=5"

@@ -106,7 +106,7 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	str(&c.AdminToken, "admin-token", "SIGNET_ADMIN_TOKEN", "", "admin bearer token; if empty, one is generated into <data-dir>/admin.token")
 	str(&c.DataDir, "data-dir", "SIGNET_DATA_DIR", "signet-data", "folder for the admin and reader tokens, the log's signing key and the default SQLite store")
 	str(&c.LogKeyFile, "log-key-file", "SIGNET_LOG_KEY_FILE", "", "the log's checkpoint signing key (a signed-note private key); default <data-dir>/log.key, generated if absent")
-	str(&c.Origin, "origin", "SIGNET_ORIGIN", "", "the log's name, the first line of its checkpoints: its public URL prefix without scheme, such as log.example.com/signet. It is the log key's name: only needed when the key is generated (default signet.invalid/log-<random>); if given with an existing key, it must equal the key's name")
+	str(&c.Origin, "origin", "SIGNET_ORIGIN", "", "the log's name, the first line of its checkpoints: its tile prefix without scheme, the public URL followed by /tlog, such as log.example.com/tlog. It is the log key's name: only needed when the key is generated (default signet.invalid/log-<random>); if given with an existing key, it must equal the key's name")
 	dur(&c.NonceTTL, "nonce-ttl", "SIGNET_NONCE_TTL", 10*time.Minute, "how long a nonce stays valid")
 	num(&c.MaxPayload, "max-payload", "SIGNET_MAX_PAYLOAD", 64<<10, "largest entry payload in bytes")
 	num(&c.BatchSize, "batch-size", "SIGNET_BATCH_SIZE", 1000, "most records committed in one transaction")
