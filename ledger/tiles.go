@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -21,8 +22,9 @@ import (
 //     level-0 tile.
 //
 // A tile the published tree does not contain ([Tile.In]) is an error
-// wrapping [ErrNotFound]; so is every tile of an empty log. Contents
-// missing from the store inside the tree are [ErrCorrupt]. Full tiles are
+// wrapping [ErrNotFound]; so is every tile of an empty log. A store that
+// cannot be reached gives [ErrUnavailable]; one that lacks what the tree
+// contains, or fails otherwise, [ErrCorrupt]. Full tiles are
 // answered from a cache bounded by [Config.TileCache] without reading the
 // store. The returned slice may be shared: the caller must not modify it.
 func (l *Log) Tile(ctx context.Context, t Tile) ([]byte, error) {
@@ -44,8 +46,11 @@ func (l *Log) Tile(ctx context.Context, t Tile) ([]byte, error) {
 	} else {
 		b, err = tlog.ReadTileData(tlog.Tile{H: TileHeight, L: t.Level, N: t.N, W: t.Width}, l.hashReader(ctx, nil))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s in the tree of %d records: the store cannot give it (%v)", ErrCorrupt, t.Path(), h.Size, err)
+	switch {
+	case errors.Is(err, ErrUnavailable) || ctx.Err() != nil:
+		return nil, fmt.Errorf("ledger: reading %s: %w", t.Path(), err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s is in the tree of %d records, but the store cannot give it (%v)", ErrCorrupt, t.Path(), h.Size, err)
 	}
 	if t.Full() {
 		l.tiles.add(t, b)

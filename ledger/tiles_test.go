@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/signet-ledger/signet/internal/signettest"
@@ -142,5 +143,46 @@ func TestTileCache(t *testing.T) {
 	defer l2.Close()
 	if got, _ := l2.Tile(ctx, full); !bytes.Equal(got[5*32:6*32], bytes.Repeat([]byte{0xee}, 32)) {
 		t.Errorf("a second Log's full tile does not show the store's change: %x", got[5*32:6*32])
+	}
+}
+
+// failingReads is a store whose reads of stored hashes and records fail
+// with err.
+type failingReads struct {
+	ledger.Store
+	err error
+}
+
+func (f failingReads) ReadHashes(context.Context, []int64) ([]tlog.Hash, error) { return nil, f.err }
+func (f failingReads) Records(context.Context, ledger.Query) ([]*ledger.Record, error) {
+	return nil, f.err
+}
+
+// TestTileStoreFailures: a store that cannot be reached makes a tile
+// ErrUnavailable (503, retry); one that cannot give what its tree
+// contains makes it ErrCorrupt (500), never ErrNotFound, which would tell
+// the client the tile does not exist.
+func TestTileStoreFailures(t *testing.T) {
+	m, _ := bulkMem(t, 600, nil)
+	ctx := context.Background()
+	s, v := signettest.BulkKey(t)
+	for _, tc := range []struct {
+		err, want error
+	}{
+		{fmt.Errorf("%w: connection lost", ledger.ErrUnavailable), ledger.ErrUnavailable},
+		{fmt.Errorf("%w: no such row", ledger.ErrNotFound), ledger.ErrCorrupt},
+		{errors.New("disk I/O error"), ledger.ErrCorrupt},
+	} {
+		l, err := ledger.Open(ctx, ledger.Config{Store: failingReads{m.DB.Open(), tc.err}, Signer: s, Verifier: v, Origin: vectors.Origin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		for _, x := range []ledger.Tile{{0, 0, 256}, {1, 0, 2}, {ledger.EntriesLevel, 2, 88}} {
+			_, err := l.Tile(ctx, x)
+			if !errors.Is(err, tc.want) || tc.want == ledger.ErrCorrupt && errors.Is(err, ledger.ErrNotFound) {
+				t.Errorf("Tile(%s) with reads failing with %q = %v, want %v", x.Path(), tc.err, err, tc.want)
+			}
+		}
 	}
 }
