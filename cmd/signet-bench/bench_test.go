@@ -220,3 +220,12 @@ func mustKey(t *testing.T) keys.PrivateKey {
 	}
 	return k
 }
+
+func TestVerifyCeiling(t *testing.T) {
+	if c := verifyCeiling(50 * time.Millisecond); c <= 0 {
+		t.Fatalf("verifyCeiling = %v, want > 0", c)
+	}
+	if r := ratio(10, 0); r != 0 {
+		t.Errorf("ratio(10, 0) = %v, want 0", r)
+	}
+}

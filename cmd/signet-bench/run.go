@@ -40,7 +40,8 @@ type runConfig struct {
 	Prefill                    int
 	QuietBusy                  float64
 	QuietWait                  time.Duration
-	Limits                     bool // keep signetd's rate limits (flood); run turns them off
+	Ceiling                    time.Duration // how long to measure C before each run; 0 to skip
+	Limits                     bool          // keep signetd's rate limits (flood); run turns them off
 }
 
 // flags declares c's flags on fs; call the returned func after fs.Parse
@@ -73,6 +74,7 @@ func (c *runConfig) flags(fs *flag.FlagSet) (finish func() error) {
 	fs.IntVar(&c.Prefill, "prefill", 5000, "entries appended to each started server's log, unmeasured, before ANALYZE and the first run")
 	fs.Float64Var(&c.QuietBusy, "quiet", 40, "before each run, wait until the machine is less than this % busy (sampled over 1s) ...")
 	fs.DurationVar(&c.QuietWait, "quiet-wait", 60*time.Second, "... but no longer than this")
+	fs.DurationVar(&c.Ceiling, "ceiling", time.Second, "before each run, measure C, the stdlib Ed25519 verifications/s on all cores, for this long (0: skip); results are also shown as ratios to C")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write this tool's CPU profile to the file")
 	fs.StringVar(&c.ServerProfiles, "server-cpuprofile", "", "profile started servers during each measured run only, into <this>-<mode>-c<clients>-r<rep>.pprof (restarts signetd around each run)")
 	return func() error {
@@ -160,6 +162,7 @@ type measured struct {
 	out     *outcome
 	use     usage
 	rate    float64
+	ceiling float64 // C measured just before the run; 0 if not
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -369,6 +372,10 @@ func (b *bench) measure(ctx context.Context, t *target, mode string, clients, pe
 			b.logf("the machine is still %.0f%% busy; running anyway", busy)
 		}
 	}
+	var ceiling float64
+	if b.cfg.Ceiling > 0 {
+		ceiling = verifyCeiling(b.cfg.Ceiling)
+	}
 	started := time.Now()
 	mt := startMeter(t.pid, b.pgPID)
 	out := drive(ctx, t.hc, t.base, l)
@@ -382,11 +389,11 @@ func (b *bench) measure(ctx context.Context, t *target, mode string, clients, pe
 	if size1-size0 != out.total {
 		return nil, fmt.Errorf("%s c=%d: the log grew by %d records but %d appends were answered 201", mode, clients, size1-size0, out.total)
 	}
-	m := &measured{mode: mode, clients: clients, rep: rep, out: out, use: use, rate: out.rate(b.cfg.Duration)}
+	m := &measured{mode: mode, clients: clients, rep: rep, out: out, use: use, rate: out.rate(b.cfg.Duration), ceiling: ceiling}
 	key := fmt.Sprint(mode, clients)
 	b.est[key] = max(b.est[key], m.rate)
-	b.logf("%-6s c=%-3d rep %d: %8.0f appends/s  p50 %6.2f ms  p99 %7.2f ms  failures %v  log %d -> %d  CPU%% server %.0f pg %.0f client %.0f other %.0f",
-		mode, clients, rep, m.rate, ms(out.latency.quantile(0.5)), ms(out.latency.quantile(0.99)), out.failures, size0, size1,
+	b.logf("%-6s c=%-3d rep %d: %8.0f appends/s  C %6.0f/s  %5.3f×C  p50 %6.2f ms  p99 %7.2f ms  failures %v  log %d -> %d  CPU%% server %.0f pg %.0f client %.0f other %.0f",
+		mode, clients, rep, m.rate, ceiling, ratio(m.rate, ceiling), ms(out.latency.quantile(0.5)), ms(out.latency.quantile(0.99)), out.failures, size0, size1,
 		pctOf(use.server, use), pctOf(use.pg, use), pctOf(use.agent, use), pctOf(use.others(), use))
 	return m, nil
 }

@@ -250,7 +250,9 @@ func (s *scaler) audit(ctx context.Context) error {
 	if sum.Records != n {
 		return fmt.Errorf("the audit replayed %d records, want %d", sum.Records, n)
 	}
-	s.add("audit", "%.0f records/s (%d records from the file, signatures on %d cores)", sum.Rate(), sum.Records, maxProcs())
+	c := verifyCeiling(time.Second)
+	s.add("audit", "%.0f records/s = %.3f×C (%d records from the file, signatures on %d cores; C = %.0f verifications/s just after)",
+		sum.Rate(), ratio(sum.Rate(), c), sum.Records, maxProcs(), c)
 	return nil
 }
 
