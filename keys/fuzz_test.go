@@ -1,6 +1,8 @@
 package keys
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -113,4 +115,27 @@ func checkPrivateReparse(t *testing.T, k PrivateKey) {
 	if err != nil || k2.Public() != k.Public() {
 		t.Fatalf("ParsePrivateJWK(MarshalJWK()) = %v, %v", k2, err)
 	}
+}
+
+// decodeB64ByReencoding is the first definition of decodeB64: decode
+// strictly, then re-encode and compare. It is the oracle of FuzzDecodeB64.
+func decodeB64ByReencoding(s string) ([]byte, bool) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != s {
+		return nil, false
+	}
+	return b, true
+}
+
+func FuzzDecodeB64(f *testing.F) {
+	for _, s := range []string{"", "A", "AA", "AB", "AAA", "AAB", "AAAA", "e30", "e3=", "e30=", "e3\n0", "e3\r0", "e+/0", "e-_0", " e30", "QQ", "QR"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := decodeB64(s)
+		want, wok := decodeB64ByReencoding(s)
+		if ok != wok || !bytes.Equal(got, want) {
+			t.Fatalf("decodeB64(%q) = %x, %v; the re-encoding oracle says %x, %v", s, got, ok, want, wok)
+		}
+	})
 }

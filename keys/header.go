@@ -1,50 +1,54 @@
 package keys
 
-import (
-	"fmt"
-
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-)
+import "fmt"
 
 // rawHeader is a protected header as decoded, member by member. Members
 // it does not name are ignored.
 type rawHeader struct {
-	Alg   member    `json:"alg"`
-	Kid   member    `json:"kid"`
-	JWK   headerJWK `json:"jwk"`
-	Nonce member    `json:"nonce"`
-	URL   member    `json:"url"`
-	Typ   member    `json:"typ"`
-	Cty   member    `json:"cty"`
-	Crit  member    `json:"crit"`
-	B64   member    `json:"b64"`
-	X5c   member    `json:"x5c"`
+	Alg   member
+	Kid   member
+	JWK   member
+	Nonce member
+	URL   member
+	Typ   member
+	Cty   member
+	Crit  member
+	B64   member
+	X5c   member
 }
 
-// headerJWK is the jwk member of a header, decoded in the same pass as the
-// header when it is an object.
-type headerJWK struct {
-	present bool
-	object  bool
-	jwk     rawJWK
-}
-
-// UnmarshalJSONFrom records the member and decodes it if it is an object.
-func (h *headerJWK) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	h.present = true
-	if d.PeekKind() != '{' {
-		return d.SkipValue()
+// field returns the member of r named name, or nil.
+func (r *rawHeader) field(name []byte) *member {
+	switch string(name) {
+	case "alg":
+		return &r.Alg
+	case "kid":
+		return &r.Kid
+	case "jwk":
+		return &r.JWK
+	case "nonce":
+		return &r.Nonce
+	case "url":
+		return &r.URL
+	case "typ":
+		return &r.Typ
+	case "cty":
+		return &r.Cty
+	case "crit":
+		return &r.Crit
+	case "b64":
+		return &r.B64
+	case "x5c":
+		return &r.X5c
 	}
-	h.object = true
-	return json.UnmarshalDecode(d, &h.jwk)
+	return nil
 }
 
 // parseHeader parses the decoded protected header; see the package
 // documentation for the rules.
 func parseHeader(data []byte) (Header, error) {
 	var r rawHeader
-	if err := decodeObject(data, &r, false); err != nil {
+	if err := decodeObject(data, r.field, false); err != nil {
 		return Header{}, err
 	}
 	alg, ok := r.Alg.str()
@@ -90,10 +94,15 @@ func (r *rawHeader) headerKey() (*PublicKey, error) {
 		return nil, nil
 	case r.Kid.present:
 		return nil, fmt.Errorf("%w: protected header has both kid and jwk", ErrMalformed)
-	case !r.JWK.object:
+	case r.JWK.object == nil:
 		return nil, fmt.Errorf("%w: protected header jwk is not a JSON object", ErrMalformed)
 	}
-	k, err := r.JWK.jwk.public()
+	// The header's check covered the jwk's bytes; this reads its members.
+	var jwk rawJWK
+	if err := decodeObject(r.JWK.object, jwk.field, false); err != nil {
+		return nil, err
+	}
+	k, err := jwk.public()
 	if err != nil {
 		return nil, err
 	}

@@ -27,38 +27,38 @@ type JWK struct {
 // members refused are the ones go-jose, the differential oracle of this
 // package's tests, would read and might refuse.
 type rawJWK struct {
-	Kty member `json:"kty"`
-	Crv member `json:"crv"`
-	X   member `json:"x"`
-	D   member `json:"d"`
+	Kty member
+	Crv member
+	X   member
+	D   member
 
 	// Secret members of other key types (RFC 7518, Section 6; RFC 8037,
 	// Section 2).
-	P    member `json:"p"`
-	Q    member `json:"q"`
-	DP   member `json:"dp"`
-	DQ   member `json:"dq"`
-	QI   member `json:"qi"`
-	Oth  member `json:"oth"`
-	K    member `json:"k"`
-	Priv member `json:"priv"`
+	P    member
+	Q    member
+	DP   member
+	DQ   member
+	QI   member
+	Oth  member
+	K    member
+	Priv member
 
 	// Public members of other key types.
-	Y   member `json:"y"`
-	N   member `json:"n"`
-	E   member `json:"e"`
-	Pub member `json:"pub"`
+	Y   member
+	N   member
+	E   member
+	Pub member
 
 	// Certificate members.
-	X5c       member `json:"x5c"`
-	X5t       member `json:"x5t"`
-	X5tSHA256 member `json:"x5t#S256"`
+	X5c       member
+	X5t       member
+	X5tSHA256 member
 
 	// Descriptive members, ignored if they are strings.
-	Kid member `json:"kid"`
-	Alg member `json:"alg"`
-	Use member `json:"use"`
-	X5u member `json:"x5u"`
+	Kid member
+	Alg member
+	Use member
+	X5u member
 }
 
 // ParseJWK parses a public Ed25519 JWK. data must be one strict JSON object
@@ -75,10 +75,63 @@ type rawJWK struct {
 // [ErrBadKey].
 func ParseJWK(data []byte) (PublicKey, error) {
 	var r rawJWK
-	if err := decodeObject(data, &r, false); err != nil {
+	if err := decodeObject(data, r.field, false); err != nil {
 		return PublicKey{}, err
 	}
 	return r.public()
+}
+
+// field returns the member of r named name, or nil.
+func (r *rawJWK) field(name []byte) *member {
+	switch string(name) {
+	case "kty":
+		return &r.Kty
+	case "crv":
+		return &r.Crv
+	case "x":
+		return &r.X
+	case "d":
+		return &r.D
+	case "p":
+		return &r.P
+	case "q":
+		return &r.Q
+	case "dp":
+		return &r.DP
+	case "dq":
+		return &r.DQ
+	case "qi":
+		return &r.QI
+	case "oth":
+		return &r.Oth
+	case "k":
+		return &r.K
+	case "priv":
+		return &r.Priv
+	case "y":
+		return &r.Y
+	case "n":
+		return &r.N
+	case "e":
+		return &r.E
+	case "pub":
+		return &r.Pub
+	case "x5c":
+		return &r.X5c
+	case "x5t":
+		return &r.X5t
+	case "x5t#S256":
+		return &r.X5tSHA256
+	case "kid":
+		return &r.Kid
+	case "alg":
+		return &r.Alg
+	case "use":
+		return &r.Use
+	case "x5u":
+		return &r.X5u
+	}
+	return nil
 }
 
 // public checks a decoded public JWK.

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/signet-ledger/signet/internal/strictjson"
 )
 
 // JWS is one JSON Web Signature with its three parts exactly as received,
@@ -22,6 +20,13 @@ type JWS struct {
 	Payload   string
 	Signature string
 	Header    Header
+
+	// payload and sig are Payload and Signature decoded, kept by the
+	// parsers so that nothing on the request path decodes them again.
+	// payloadOf and sigOf are the strings they were decoded from: a JWS
+	// whose fields were changed after parsing decodes them afresh.
+	payload, sig     []byte
+	payloadOf, sigOf string
 }
 
 // flattened is the flattened JSON serialization (RFC 7515, Section 7.2.2).
@@ -35,11 +40,28 @@ type flattened struct {
 // members of other serializations are named so that their presence gets
 // its own error; any other member is refused.
 type rawFlattened struct {
-	Protected  member `json:"protected"`
-	Payload    member `json:"payload"`
-	Signature  member `json:"signature"`
-	Signatures member `json:"signatures"`
-	Header     member `json:"header"`
+	Protected  member
+	Payload    member
+	Signature  member
+	Signatures member
+	Header     member
+}
+
+// field returns the member of r named name, or nil.
+func (r *rawFlattened) field(name []byte) *member {
+	switch string(name) {
+	case "protected":
+		return &r.Protected
+	case "payload":
+		return &r.Payload
+	case "signature":
+		return &r.Signature
+	case "signatures":
+		return &r.Signatures
+	case "header":
+		return &r.Header
+	}
+	return nil
 }
 
 // ParseFlattened parses the flattened JSON serialization of a JWS,
@@ -50,8 +72,8 @@ type rawFlattened struct {
 // documentation.
 func ParseFlattened(body []byte) (*JWS, error) {
 	var r rawFlattened
-	if err := decodeObject(body, &r, true); err != nil {
-		if errors.Is(err, strictjson.ErrUnknownMember) {
+	if err := decodeObject(body, r.field, true); err != nil {
+		if errors.Is(err, errUnknownMember) {
 			return nil, fmt.Errorf("%w: unknown member in flattened JWS", ErrMalformed)
 		}
 		return nil, err
@@ -103,20 +125,36 @@ func parseParts(parts [3]string) (*JWS, error) {
 		return nil, err
 	}
 	j.Header = h
-	if payload, ok := decodeB64(j.Payload); !ok || len(payload) == 0 {
+	payload, ok := decodeB64(j.Payload)
+	if !ok || len(payload) == 0 {
 		return nil, fmt.Errorf("%w: payload is empty or not canonical unpadded base64url", ErrMalformed)
 	}
-	if sig, ok := decodeB64(j.Signature); !ok || len(sig) != ed25519.SignatureSize {
+	sig, ok := decodeB64(j.Signature)
+	if !ok || len(sig) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature is not 64 bytes of canonical unpadded base64url", ErrMalformed)
 	}
+	j.payload, j.payloadOf, j.sig, j.sigOf = payload, j.Payload, sig, j.Signature
 	return j, nil
 }
 
 // PayloadBytes returns the decoded payload, or nil if j.Payload is not
-// canonical base64url (never so for a parsed or signed JWS).
+// canonical base64url (never so for a parsed or signed JWS). The bytes
+// may be shared with j and must not be modified.
 func (j *JWS) PayloadBytes() []byte {
+	if j.payload != nil && j.payloadOf == j.Payload {
+		return j.payload
+	}
 	b, _ := decodeB64(j.Payload)
 	return b
+}
+
+// signatureBytes is Signature decoded, and whether it is canonical
+// base64url.
+func (j *JWS) signatureBytes() ([]byte, bool) {
+	if j.sig != nil && j.sigOf == j.Signature {
+		return j.sig, true
+	}
+	return decodeB64(j.Signature)
 }
 
 // SigningInput returns the bytes the signature covers,
@@ -133,7 +171,7 @@ func (j *JWS) SigningInput() []byte {
 // but the signature: j should come from [ParseFlattened], [ParseCompact] or
 // [PrivateKey.Sign], which checked the rest.
 func (j *JWS) Verify(k PublicKey) error {
-	sig, ok := decodeB64(j.Signature)
+	sig, ok := j.signatureBytes()
 	ok = ok && len(sig) == ed25519.SignatureSize
 	// The fast path: a good signature proves k is on the curve (see
 	// checkEncoding), which saves check's point decoding, a fifth of the

@@ -52,7 +52,7 @@ func NewKeyFromSeed(seed []byte) (PrivateKey, error) {
 // derived from d. Other members are treated as by [ParseJWK].
 func ParsePrivateJWK(data []byte) (PrivateKey, error) {
 	var r rawJWK
-	if err := decodeObject(data, &r, false); err != nil {
+	if err := decodeObject(data, r.field, false); err != nil {
 		return PrivateKey{}, err
 	}
 	pub, err := r.okp()

@@ -63,7 +63,9 @@ func (k PrivateKey) Sign(h Header, payload []byte) (*JWS, error) {
 		jwk := *h.JWK
 		j.Header.JWK = &jwk
 	}
-	j.Signature = encodeB64(k.sign(j.SigningInput()))
+	sig := k.sign(j.SigningInput())
+	j.Signature = encodeB64(sig)
+	j.payload, j.payloadOf, j.sig, j.sigOf = bytes.Clone(payload), j.Payload, sig, j.Signature
 	return j, nil
 }
 

@@ -28,6 +28,34 @@ func CheckObject(data []byte, maxDepth int) error {
 	return c.run()
 }
 
+// Member is one member of a top-level object as [CheckMembers] reads it.
+type Member struct {
+	// Name is the member's name, unescaped. It may share data's memory.
+	Name []byte
+	// Kind is the kind of the value: '"' for a string, '0' for a number,
+	// 't', 'f' and 'n' for true, false and null, '{' and '[' for an object
+	// and an array.
+	Kind jsontext.Kind
+	// Str is the value, unescaped, when Kind is '"'.
+	Str string
+	// Raw is the value exactly as in data (sharing its memory) when Kind
+	// is '{' or '['.
+	Raw []byte
+}
+
+// CheckMembers is [CheckObject] returning, when data passes, the members
+// of its top-level object in order, appended to dst: what a decoder of
+// flat objects needs, read in the same pass as the check, so the text is
+// read once. An object value nested in a member is checked with the rest
+// and returned raw.
+func CheckMembers(data []byte, maxDepth int, dst []Member) ([]Member, error) {
+	c := checker{data: data, maxDepth: max(maxDepth, 1), members: dst, collect: true}
+	if err := c.run(); err != nil {
+		return dst, err
+	}
+	return c.members, nil
+}
+
 // frame is one open object or array.
 type frame struct {
 	array   bool
@@ -45,6 +73,14 @@ type checker struct {
 	dec      *jsontext.Decoder
 	stack    []frame
 	prevEnd  int64 // offset just after the last token read
+
+	// collect makes the checker keep the top-level object's members in
+	// members (CheckMembers); name is the name of the one being read and
+	// valStart where its value began.
+	collect  bool
+	members  []Member
+	name     []byte
+	valStart int64
 }
 
 func (c *checker) run() error {
@@ -89,6 +125,11 @@ func (c *checker) step() error {
 		}
 		end := c.dec.InputOffset()
 		top.name = [2]int64{end - int64(len(v)), end}
+		if c.collect && len(c.stack) == 1 {
+			if c.name, err = unquoteName(v); err != nil {
+				return c.fail(err)
+			}
+		}
 		top.pending = true
 		top.n++
 		c.prevEnd = end
@@ -102,6 +143,10 @@ func (c *checker) step() error {
 	if kind == '}' || kind == ']' {
 		c.stack = c.stack[:len(c.stack)-1]
 		c.prevEnd = c.dec.InputOffset()
+		if c.collect && len(c.stack) == 1 {
+			raw := c.data[c.valStart:c.prevEnd]
+			c.members = append(c.members, Member{Name: c.name, Kind: jsontext.Kind(raw[0]), Raw: raw})
+		}
 		return nil
 	}
 	if top != nil {
@@ -112,6 +157,9 @@ func (c *checker) step() error {
 	}
 	start := c.tokenStart()
 	c.prevEnd = c.dec.InputOffset()
+	if c.collect && len(c.stack) == 1 {
+		c.member(tok, kind, start)
+	}
 	switch kind {
 	case '{', '[':
 		if len(c.stack) >= c.maxDepth {
@@ -124,6 +172,27 @@ func (c *checker) step() error {
 		}
 	}
 	return nil
+}
+
+// member keeps the value of a top-level member that starts with tok.
+func (c *checker) member(tok jsontext.Token, kind jsontext.Kind, start int64) {
+	switch kind {
+	case '{', '[':
+		c.valStart = start // kept when it closes
+	case '"':
+		c.members = append(c.members, Member{Name: c.name, Kind: kind, Str: tok.String()})
+	default:
+		c.members = append(c.members, Member{Name: c.name, Kind: kind})
+	}
+}
+
+// unquoteName returns the member name v (quoted, as read) unescaped,
+// sharing v's memory when it has no escapes.
+func unquoteName(v jsontext.Value) ([]byte, error) {
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v[1 : len(v)-1], nil
+	}
+	return jsontext.AppendUnquote(nil, v)
 }
 
 // skipSpace returns the offset of the first non-whitespace byte of data at
