@@ -88,7 +88,7 @@ func (s *Server) postBatch(c *gin.Context) {
 			out[at[k]] = s.batchAnswer(c, r)
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"results": out})
+	writeBatch(c, out)
 }
 
 func (s *Server) batchAnswer(c *gin.Context, r ledger.EntryResult) batchResult {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -22,18 +21,29 @@ func (s *Server) postEntry(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.created(c, a, newAppendedView(a))
+	v := newAppendedView(a)
+	s.location(c, a)
+	writeAppended(c, appendStatus(a), &v)
+}
+
+// location sets the Location of an append's answer.
+func (s *Server) location(c *gin.Context, a *ledger.Appended) {
+	c.Header("Location", "/v1/entries/"+strconv.FormatInt(a.Record.Index, 10))
+}
+
+// appendStatus is 201, or 200 for a resubmission.
+func appendStatus(a *ledger.Appended) int {
+	if a.Existing {
+		return http.StatusOK
+	}
+	return http.StatusCreated
 }
 
 // created writes an append's answer: 201 and the record's Location, or 200
 // for a resubmission.
 func (s *Server) created(c *gin.Context, a *ledger.Appended, body any) {
-	c.Header("Location", fmt.Sprintf("/v1/entries/%d", a.Record.Index))
-	status := http.StatusCreated
-	if a.Existing {
-		status = http.StatusOK
-	}
-	c.JSON(status, body)
+	s.location(c, a)
+	c.JSON(appendStatus(a), body)
 }
 
 func (s *Server) getEntry(c *gin.Context) {
