@@ -36,8 +36,15 @@ func (b *bench) prefill(ctx context.Context, t *target) error {
 		per = 1
 	}
 	l := load{perReq: per, clients: 2, duration: time.Hour, path: "/v1/entries:batch", ctype: "application/json"}
+	if per == 1 {
+		l.path, l.ctype = "/v1/entries", "application/jose+json"
+	}
 	for i := 0; i < len(es); i += l.perReq {
 		l.perReq = min(per, len(es)-i)
+		if per == 1 {
+			l.requests = append(l.requests, es[i].body)
+			continue
+		}
 		l.requests = append(l.requests, batchBody(es[i:i+l.perReq]))
 	}
 	l.perReq = per
