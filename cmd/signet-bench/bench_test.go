@@ -222,8 +222,8 @@ func mustKey(t *testing.T) keys.PrivateKey {
 }
 
 func TestVerifyCeiling(t *testing.T) {
-	if c := verifyCeiling(50 * time.Millisecond); c <= 0 {
-		t.Fatalf("verifyCeiling = %v, want > 0", c)
+	if c, perCPU := verifyCeiling(50 * time.Millisecond); c <= 0 || perCPU <= 0 {
+		t.Fatalf("verifyCeiling = %v, %v, want > 0", c, perCPU)
 	}
 	if r := ratio(10, 0); r != 0 {
 		t.Errorf("ratio(10, 0) = %v, want 0", r)

@@ -23,6 +23,7 @@ type row struct {
 	peakRSS          int64
 	ceiling          float64 // median C of the reps
 	ofC              float64 // median of each rep's rate / its C
+	cpuOfC           float64 // median of the reps' measured.cpuOfC
 }
 
 // rows groups b's results by mode and level, in the order first run.
@@ -52,12 +53,15 @@ func modeOrder(m string) string {
 func summarize(r row, ms []*measured, batchSize int) row {
 	var rates []float64
 	var p50, p95, p99 []time.Duration
-	var srv, pg, tool, others, ceil, ofC []float64
+	var srv, pg, tool, others, ceil, ofC, cpuOfC []float64
 	cores := float64(runtime.NumCPU())
 	for _, m := range ms {
 		rates = append(rates, m.rate)
 		if m.ceiling > 0 {
 			ceil, ofC = append(ceil, m.ceiling), append(ofC, m.rate/m.ceiling)
+		}
+		if m.cpuOfC > 0 {
+			cpuOfC = append(cpuOfC, m.cpuOfC)
 		}
 		l := m.out.latency
 		p50, p95, p99 = append(p50, l.quantile(0.5)), append(p95, l.quantile(0.95)), append(p99, l.quantile(0.99))
@@ -77,7 +81,7 @@ func summarize(r row, ms []*measured, batchSize int) row {
 	r.rate, r.lo, r.hi = median(rates), slices.Min(rates), slices.Max(rates)
 	r.p50, r.p95, r.p99 = median(p50), median(p95), median(p99)
 	r.server, r.pg, r.tool, r.others = median(srv), median(pg), median(tool), median(others)
-	r.ceiling, r.ofC = median(ceil), median(ofC)
+	r.ceiling, r.ofC, r.cpuOfC = median(ceil), median(ofC), median(cpuOfC)
 	return r
 }
 
@@ -85,19 +89,21 @@ func summarize(r row, ms []*measured, batchSize int) row {
 func (b *bench) report(w io.Writer) {
 	rows := b.rows()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "mode\tclients\tentries/req\treps\tappends/s\t(min-max)\tC/s\t×C\tp50 ms\tp95 ms\tp99 ms\tfailed\tserver CPU\tPG CPU\tclient CPU\tother CPU\tserver peak RSS\t\n")
+	fmt.Fprintf(tw, "mode\tclients\tentries/req\treps\tappends/s\t(min-max)\tC/s\t×C\t×C by CPU\tp50 ms\tp95 ms\tp99 ms\tfailed\tserver CPU\tPG CPU\tclient CPU\tother CPU\tserver peak RSS\t\n")
 	for _, r := range rows {
 		rss := "-"
 		if r.peakRSS > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(r.peakRSS)/(1<<20))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t(%.0f-%.0f)\t%.0f\t%.3f\t%.2f\t%.2f\t%.2f\t%d\t%.0f%%\t%.0f%%\t%.0f%%\t%.0f%%\t%s\t\n",
-			r.mode, r.clients, r.perReq, r.reps, r.rate, r.lo, r.hi, r.ceiling, r.ofC, ms(r.p50), ms(r.p95), ms(r.p99), r.failed,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t(%.0f-%.0f)\t%.0f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%d\t%.0f%%\t%.0f%%\t%.0f%%\t%.0f%%\t%s\t\n",
+			r.mode, r.clients, r.perReq, r.reps, r.rate, r.lo, r.hi, r.ceiling, r.ofC, r.cpuOfC, ms(r.p50), ms(r.p95), ms(r.p99), r.failed,
 			r.server, r.pg, r.tool, r.others, rss)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nC/s is C, stdlib ed25519.Verify calls per second on all %d cores, measured just before each rep;\n"+
-		"×C is the median over the reps of each one's appends/s divided by its own C.\n", runtime.GOMAXPROCS(0))
+		"×C is the median over the reps of each one's appends/s divided by its own C. ×C by CPU is appends per CPU-second\n"+
+		"(server + PostgreSQL + client) over verifications per CPU-second: the ratio if the run had the machine to itself\n"+
+		"and were CPU-bound, which other load on a shared machine does not move.\n", runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "appends/s and latencies are medians of the reps. CPU columns are %% of all %d cores over each run\n"+
 		"(median of reps); \"other\" is everything else on the machine, the noise of a shared box.\n", runtime.NumCPU())
 	b.ratios(w, rows)

@@ -163,6 +163,10 @@ type measured struct {
 	use     usage
 	rate    float64
 	ceiling float64 // C measured just before the run; 0 if not
+	// cpuOfC is appends per CPU-second of server, PostgreSQL and client
+	// over verifications per CPU-second: the run's ratio to C as it would
+	// be with the machine to itself and the run CPU-bound.
+	cpuOfC float64
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -372,9 +376,9 @@ func (b *bench) measure(ctx context.Context, t *target, mode string, clients, pe
 			b.logf("the machine is still %.0f%% busy; running anyway", busy)
 		}
 	}
-	var ceiling float64
+	var ceiling, ceilingCPU float64
 	if b.cfg.Ceiling > 0 {
-		ceiling = verifyCeiling(b.cfg.Ceiling)
+		ceiling, ceilingCPU = verifyCeiling(b.cfg.Ceiling)
 	}
 	started := time.Now()
 	mt := startMeter(t.pid, b.pgPID)
@@ -390,10 +394,13 @@ func (b *bench) measure(ctx context.Context, t *target, mode string, clients, pe
 		return nil, fmt.Errorf("%s c=%d: the log grew by %d records but %d appends were answered 201", mode, clients, size1-size0, out.total)
 	}
 	m := &measured{mode: mode, clients: clients, rep: rep, out: out, use: use, rate: out.rate(b.cfg.Duration), ceiling: ceiling}
+	if cpu := use.server + use.pg + use.agent; cpu > 0 && ceilingCPU > 0 {
+		m.cpuOfC = float64(out.total) / cpu.Seconds() / ceilingCPU
+	}
 	key := fmt.Sprint(mode, clients)
 	b.est[key] = max(b.est[key], m.rate)
-	b.logf("%-6s c=%-3d rep %d: %8.0f appends/s  C %6.0f/s  %5.3f×C  p50 %6.2f ms  p99 %7.2f ms  failures %v  log %d -> %d  CPU%% server %.0f pg %.0f client %.0f other %.0f",
-		mode, clients, rep, m.rate, ceiling, ratio(m.rate, ceiling), ms(out.latency.quantile(0.5)), ms(out.latency.quantile(0.99)), out.failures, size0, size1,
+	b.logf("%-6s c=%-3d rep %d: %8.0f appends/s  C %6.0f/s  %5.3f×C (CPU %5.3f)  p50 %6.2f ms  p99 %7.2f ms  failures %v  log %d -> %d  CPU%% server %.0f pg %.0f client %.0f other %.0f",
+		mode, clients, rep, m.rate, ceiling, ratio(m.rate, ceiling), m.cpuOfC, ms(out.latency.quantile(0.5)), ms(out.latency.quantile(0.99)), out.failures, size0, size1,
 		pctOf(use.server, use), pctOf(use.pg, use), pctOf(use.agent, use), pctOf(use.others(), use))
 	return m, nil
 }

@@ -250,7 +250,7 @@ func (s *scaler) audit(ctx context.Context) error {
 	if sum.Records != n {
 		return fmt.Errorf("the audit replayed %d records, want %d", sum.Records, n)
 	}
-	c := verifyCeiling(time.Second)
+	c, _ := verifyCeiling(time.Second)
 	s.add("audit", "%.0f records/s = %.3f×C (%d records from the file, signatures on %d cores; C = %.0f verifications/s just after)",
 		sum.Rate(), ratio(sum.Rate(), c), sum.Records, maxProcs(), c)
 	return nil
