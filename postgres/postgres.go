@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"github.com/signet-ledger/signet/migrations"
 )
@@ -27,6 +28,9 @@ import (
 // Store is a [ledger.Store] on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// keys remembers the stored keys already checked: the sequencer
+	// reads its batch's signers' keys from the tables for every batch.
+	keys *keys.KeyCache
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -53,7 +57,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, keys: new(keys.KeyCache)}, nil
 }
 
 // Close closes every connection.

@@ -13,7 +13,8 @@ import (
 
 const keyCols = `k.kid, k.signer, k.x, k.added_at, k.added_us, k.revoked_at, k.revoked_us, k.revoked_by, k.reason, k.compromised_since`
 
-func scanKey(row pgx.Row) (registry.Key, error) {
+// scanKey reads one row of keyCols, checking its public key through kc.
+func scanKey(row pgx.Row, kc *keys.KeyCache) (registry.Key, error) {
 	var k registry.Key
 	var x string
 	var addedUS int64
@@ -22,7 +23,7 @@ func scanKey(row pgx.Row) (registry.Key, error) {
 	if err := row.Scan(&k.KID, &k.Signer, &x, &k.AddedAt, &addedUS, &revAt, &revUS, &by, &reason, &cs); err != nil {
 		return k, wrap(err)
 	}
-	pub, err := keys.ParseJWK([]byte(`{"kty":"OKP","crv":"Ed25519","x":"` + x + `"}`))
+	pub, err := kc.ParseJWK([]byte(`{"kty":"OKP","crv":"Ed25519","x":"` + x + `"}`))
 	if err != nil {
 		return k, fmt.Errorf("%w: postgres: key %s: the stored public key does not parse (%v)", ledger.ErrCorrupt, k.KID, err)
 	}
@@ -46,12 +47,12 @@ func scanKey(row pgx.Row) (registry.Key, error) {
 
 // Key returns the key kid.
 func (s *Store) Key(ctx context.Context, kid string) (registry.Key, error) {
-	return scanKey(s.pool.QueryRow(ctx, `SELECT `+keyCols+` FROM signer_keys k WHERE kid = $1`, kid))
+	return scanKey(s.pool.QueryRow(ctx, `SELECT `+keyCols+` FROM signer_keys k WHERE kid = $1`, kid), s.keys)
 }
 
 // Signer returns signer id with its keys in the order added.
 func (s *Store) Signer(ctx context.Context, id string) (registry.Signer, error) {
-	sg, err := loadSigners(ctx, s.pool, `k.signer = $1`, id)
+	sg, err := loadSigners(ctx, s.pool, s.keys, `k.signer = $1`, id)
 	if err != nil {
 		return registry.Signer{}, err
 	}
@@ -70,21 +71,21 @@ func signersSQL(where string) string {
 		ORDER BY s.id, k.added_at`
 }
 
-func loadSigners(ctx context.Context, q querier, where string, args ...any) ([]registry.Signer, error) {
+func loadSigners(ctx context.Context, q querier, kc *keys.KeyCache, where string, args ...any) ([]registry.Signer, error) {
 	rows, err := q.Query(ctx, signersSQL(where), args...)
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return scanSigners(rows)
+	return scanSigners(rows, kc)
 }
 
-func scanSigners(rows pgx.Rows) ([]registry.Signer, error) {
+func scanSigners(rows pgx.Rows, kc *keys.KeyCache) ([]registry.Signer, error) {
 	defer rows.Close()
 	var out []registry.Signer
 	for rows.Next() {
 		var id string
 		var at, us int64
-		k, err := scanKey(scanPrefix{rows, []any{&id, &at, &us}})
+		k, err := scanKey(scanPrefix{rows, []any{&id, &at, &us}}, kc)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -29,7 +30,7 @@ func (s *Store) sequence(ctx context.Context, f func(context.Context, ledger.Tx)
 		return wrap(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := f(ctx, &seqTx{tx: tx}); err != nil {
+	if err := f(ctx, &seqTx{tx: tx, keys: s.keys}); err != nil {
 		return err
 	}
 	return wrap(tx.Commit(ctx))
@@ -38,6 +39,7 @@ func (s *Store) sequence(ctx context.Context, f func(context.Context, ledger.Tx)
 // seqTx is the transaction of Sequence.
 type seqTx struct {
 	tx     pgx.Tx
+	keys   *keys.KeyCache
 	locked bool
 	size   int64 // head size read under the lock
 }
@@ -57,7 +59,7 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 	})
 	b.Queue(signersSQL(`k.signer = ANY($1) OR k.kid = ANY($2)`), q.Signers, q.KIDs).Query(func(rows pgx.Rows) error {
 		var err error
-		snap.Registry, err = scanSigners(rows)
+		snap.Registry, err = scanSigners(rows, t.keys)
 		return err
 	})
 	b.Queue(`SELECT nonce, `+recordCols+` FROM records WHERE nonce = ANY($1)`, q.Nonces).Query(func(rows pgx.Rows) error {

@@ -15,7 +15,7 @@ import (
 const keyCols = `k.kid, k.signer, k.x, k.added_at, k.added_us, k.revoked_at, k.revoked_us, k.revoked_by, k.reason, k.compromised_since`
 
 // scanKey reads one row of keyCols after the destinations in prefix.
-func scanKey(rw row, prefix ...any) (registry.Key, error) {
+func scanKey(rw row, kc *keys.KeyCache, prefix ...any) (registry.Key, error) {
 	var k registry.Key
 	var x string
 	var addedUS int64
@@ -26,7 +26,7 @@ func scanKey(rw row, prefix ...any) (registry.Key, error) {
 		return k, err
 	}
 	jx, _ := json.Marshal(x)
-	pub, err := keys.ParseJWK([]byte(`{"kty":"OKP","crv":"Ed25519","x":` + string(jx) + `}`))
+	pub, err := kc.ParseJWK([]byte(`{"kty":"OKP","crv":"Ed25519","x":` + string(jx) + `}`))
 	if err != nil {
 		return k, fmt.Errorf("%w: sqlite: key %s: the stored public key does not parse (%v)", ledger.ErrCorrupt, k.KID, err)
 	}
@@ -47,13 +47,13 @@ func scanKey(rw row, prefix ...any) (registry.Key, error) {
 
 // Key returns the key kid.
 func (s *Store) Key(ctx context.Context, kid string) (registry.Key, error) {
-	k, err := scanKey(s.read.QueryRowContext(ctx, `SELECT `+keyCols+` FROM signer_keys k WHERE k.kid = ?`, kid))
+	k, err := scanKey(s.read.QueryRowContext(ctx, `SELECT `+keyCols+` FROM signer_keys k WHERE k.kid = ?`, kid), s.keys)
 	return k, s.wrap(err)
 }
 
 // Signer returns signer id with its keys in the order added.
 func (s *Store) Signer(ctx context.Context, id string) (registry.Signer, error) {
-	sg, err := loadSigners(ctx, s.read, []string{id}, nil)
+	sg, err := loadSigners(ctx, s.read, s.keys, []string{id}, nil)
 	if err != nil {
 		return registry.Signer{}, s.wrap(err)
 	}
@@ -65,7 +65,7 @@ func (s *Store) Signer(ctx context.Context, id string) (registry.Signer, error) 
 
 // loadSigners reads the signers named in ids and the signers of the keys
 // named in kids, each with all its keys in the order added.
-func loadSigners(ctx context.Context, q querier, ids, kids []string) ([]registry.Signer, error) {
+func loadSigners(ctx context.Context, q querier, kc *keys.KeyCache, ids, kids []string) ([]registry.Signer, error) {
 	rows, err := q.QueryContext(ctx, `SELECT s.id, s.registered_at, s.registered_us, `+keyCols+`
 		FROM signers s JOIN signer_keys k ON k.signer = s.id
 		WHERE s.id IN (SELECT value FROM json_each(?1)
@@ -79,7 +79,7 @@ func loadSigners(ctx context.Context, q querier, ids, kids []string) ([]registry
 	for rows.Next() {
 		var id string
 		var at, us int64
-		k, err := scanKey(rows, &id, &at, &us)
+		k, err := scanKey(rows, kc, &id, &at, &us)
 		if err != nil {
 			return nil, err
 		}

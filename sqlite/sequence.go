@@ -43,7 +43,7 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 		return nil, t.s.wrap(err)
 	}
 	snap := &ledger.Snapshot{Head: head, ByNonce: map[string]*ledger.Record{}, Spent: map[string]bool{}}
-	if snap.Registry, err = loadSigners(ctx, t.tx, q.Signers, q.KIDs); err != nil {
+	if snap.Registry, err = loadSigners(ctx, t.tx, t.s.keys, q.Signers, q.KIDs); err != nil {
 		return nil, t.s.wrap(err)
 	}
 	if err := t.byNonce(ctx, q.Nonces, snap.ByNonce); err != nil {

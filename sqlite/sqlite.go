@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"github.com/signet-ledger/signet/migrations"
 	sqlite "modernc.org/sqlite"
@@ -45,6 +46,9 @@ type Store struct {
 	write  *sql.DB // exactly one connection; every transaction is BEGIN IMMEDIATE
 	read   *sql.DB // query-only connections
 	closed atomic.Bool
+	// keys remembers the stored keys already checked: the sequencer
+	// reads its batch's signers' keys from the tables for every batch.
+	keys *keys.KeyCache
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -115,7 +119,7 @@ func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
-	return &Store{write: w, read: r}, nil
+	return &Store{write: w, read: r, keys: new(keys.KeyCache)}, nil
 }
 
 // openDB returns a pool on the file at path with the driver's DSN
