@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/signet-ledger/signet/internal/strictjson"
 	"github.com/signet-ledger/signet/ledger"
 )
@@ -51,25 +50,23 @@ func (s *Server) postBatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	var in struct {
-		Entries []jsontext.Value `json:"entries"`
-	}
-	if err := strictjson.Unmarshal(body, &in); err != nil {
+	entries, ok := batchEntries(body)
+	if !ok {
 		s.fail(c, malformed(`the body must be {"entries": [<flattened JWS>, ...]}`))
 		return
 	}
-	if len(in.Entries) == 0 || len(in.Entries) > ledger.MaxEntriesPerBatch {
-		s.fail(c, malformed(fmt.Sprintf("a batch holds 1 to %d entries, got %d", ledger.MaxEntriesPerBatch, len(in.Entries))))
+	if len(entries) == 0 || len(entries) > ledger.MaxEntriesPerBatch {
+		s.fail(c, malformed(fmt.Sprintf("a batch holds 1 to %d entries, got %d", ledger.MaxEntriesPerBatch, len(entries))))
 		return
 	}
 	// Every entry after the first costs the address a request, as if
 	// sent alone; entries beyond its budget are refused unread.
 	g := s.gate(c)
-	budget, wait := s.byAddr.take(g.addr, len(in.Entries)-1, time.Now())
-	out := make([]batchResult, len(in.Entries))
+	budget, wait := s.byAddr.take(g.addr, len(entries)-1, time.Now())
+	out := make([]batchResult, len(entries))
 	var reqs []ledger.Signed
 	var at []int
-	for i, raw := range in.Entries {
+	for i, raw := range entries {
 		if i > budget {
 			p := s.problem(c, &rateLimitedError{wait, "too many requests from this address"})
 			out[i] = batchResult{Status: p.Status, Problem: &p}
@@ -89,6 +86,28 @@ func (s *Server) postBatch(c *gin.Context) {
 		}
 	}
 	writeBatch(c, out)
+}
+
+// batchEntries reads a batch body, {"entries": [...]}, strict JSON with
+// no other member, in one pass, and returns its entries exactly as sent;
+// "entries" null or absent is no entries. ok is false for anything else.
+func batchEntries(body []byte) (entries [][]byte, ok bool) {
+	var buf [2]strictjson.Member
+	ms, err := strictjson.CheckMembers(body, strictjson.MaxDepth, buf[:0])
+	if err != nil {
+		return nil, false
+	}
+	for _, m := range ms {
+		switch {
+		case string(m.Name) != "entries":
+			return nil, false
+		case m.Kind == '[':
+			entries = strictjson.Elements(m.Raw)
+		case m.Kind != 'n':
+			return nil, false
+		}
+	}
+	return entries, true
 }
 
 func (s *Server) batchAnswer(c *gin.Context, r ledger.EntryResult) batchResult {
