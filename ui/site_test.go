@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,9 +107,9 @@ func sqliteSite(t *testing.T, a access) *site {
 
 // Payloads that try to become markup; the pages must show them as text.
 const (
-	scriptPayload = `<script>alert("script")</script>`
-	imgPayload    = `"><img src=x onerror=alert("img")>`
-	reasonMarkup  = `moved to a new laptop <img src=x onerror=alert("reason")>`
+	scriptPayload = `<script>alert('script')</script>`
+	imgPayload    = `"><img src=x onerror=alert('img')>`
+	reasonMarkup  = `laptop stolen <img src=x onerror=alert('reason')>`
 )
 
 // story is what every site's log holds:
@@ -116,7 +117,7 @@ const (
 //	0 alice registered (key A1)     1 bob registered
 //	2 alice JE1                     3 alice JE2, amount 16453.24
 //	4 alice's payload with markup   5 bob JE4
-//	6 alice adds key A2             7 the operator revokes A1 (compromised since 5, a reason with markup)
+//	6 alice adds key A2             7 the operator revokes A1 (compromised since 4, a reason with markup)
 //	8..13 alice JE5..JE10, with A2
 type story struct {
 	alice1, alice2, bob keys.PrivateKey
@@ -142,7 +143,7 @@ func (s *site) tell(t *testing.T) story {
 	must(c.Submit(ctx, st.alice1, []byte(`{"journal_id":"JE3","memo":`+jsonString(scriptPayload)+`,"note":`+jsonString(imgPayload)+`}`)))
 	must(c.Submit(ctx, st.bob, []byte(`{"journal_id":"JE4"}`)))
 	must(c.AddKey(ctx, "alice", st.alice1, st.alice2))
-	since := int64(5)
+	since := int64(4)
 	must(c.RevokeAsOperator(ctx, "alice", st.A1, client.RevokeRequest{Reason: reasonMarkup, CompromisedSince: &since}))
 	for i := 5; i <= 10; i++ {
 		must(c.Submit(ctx, st.alice2, []byte(`{"journal_id":"JE`+itoa(i)+`"}`)))
@@ -158,9 +159,13 @@ func (s *site) tamperPayload(t *testing.T) {
 	s.exec(t, `UPDATE records SET payload = '`+p+`' WHERE idx = 3`)
 }
 
+// jsonString is s as a JSON string, with <, > and & as they are.
 func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
