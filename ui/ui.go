@@ -25,9 +25,9 @@
 // itself; pages cannot be framed. No page needs JavaScript.
 //
 // When reads need a token, a visitor signs in with a reader (or the
-// admin) token, checked as the API checks a bearer token; it is kept in an
-// HttpOnly, SameSite=Strict cookie scoped to /ui/ (Secure, with the
-// __Host- prefix, under TLS) and never appears in a URL. The cookie is
+// admin) token, checked as the API checks a bearer token; it is kept for
+// at most 12 hours in an HttpOnly, SameSite=Strict cookie (Secure, with
+// the __Host- prefix, under TLS) and never appears in a URL. The cookie is
 // only a way of carrying the bearer token: it grants nothing the API would
 // not, the API never reads it, and it is checked again on every request, so
 // removing a token from the server's configuration signs its visitors out.
