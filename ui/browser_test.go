@@ -235,6 +235,14 @@ func checkRecord(t *testing.T, tb *tab, s *site, st story, shoot bool) {
 	}
 	if shoot {
 		tb.screenshot("ui-record.png")
+		// The same page on a phone's width: one column, nothing cut off.
+		if err := chromedp.Do(tb.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+			t.Fatal(err)
+		}
+		if w := tb.eval(`document.documentElement.scrollWidth`); w != float64(390) {
+			t.Errorf("on a 390px screen the page is %v px wide: it scrolls sideways", w)
+		}
+		tb.screenshot("ui-record-phone.png")
 	}
 	// Record 4, inside the compromised window, is marked suspect and fails.
 	tb.open(s.URL + "/ui/entries/4")
