@@ -119,7 +119,9 @@ var ErrMalformedAddCheckpoint = errors.New("signet: malformed tlog-witness messa
 // [ErrMalformedAddCheckpoint].
 type AddCheckpointError struct{ Reason string }
 
-func (e *AddCheckpointError) Error() string { return "signet: malformed add-checkpoint body: " + e.Reason }
+func (e *AddCheckpointError) Error() string {
+	return "signet: malformed add-checkpoint body: " + e.Reason
+}
 func (e *AddCheckpointError) Unwrap() error { return ErrMalformedAddCheckpoint }
 
 func addCheckpointErrorf(format string, args ...any) error {
