@@ -36,12 +36,7 @@ func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // decoded from the signed JWS payload, never from another copy.
 func newRecordView(r *ledger.Record, withJWS bool) recordView {
 	v := recordView{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
-		IntegratedTime: timeString(r.IntegratedTime), Hash: r.Hash, PrevHash: r.PrevHash}
-	if p, err := r.PayloadJSON(); err == nil && json.Valid(p) {
-		v.Payload = p
-	} else {
-		v.Payload = json.RawMessage("null")
-	}
+		IntegratedTime: timeString(r.IntegratedTime), Hash: r.Hash, PrevHash: r.PrevHash, Payload: r.ShownPayload()}
 	if withJWS {
 		v.JWS = &jwsView{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}
 	}

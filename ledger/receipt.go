@@ -2,9 +2,7 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/signet-ledger/signet"
 	"golang.org/x/mod/sumdb/tlog"
@@ -30,7 +28,7 @@ func (l *Log) Receipt(ctx context.Context, index int64) (*signet.Receipt, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &signet.Receipt{Index: index, Record: WireForm(rec), Proof: proof, Checkpoint: cp.Note}
+	r := &signet.Receipt{Index: index, Record: rec.Wire(), Proof: proof, Checkpoint: cp.Note}
 	if rec.Kind == KindRegistered || rec.KID == "" {
 		return r, nil
 	}
@@ -97,18 +95,5 @@ func (l *Log) receiptRecord(ctx context.Context, i, size int64) (*signet.Receipt
 	if err != nil {
 		return nil, err
 	}
-	return &signet.ReceiptRecord{Record: WireForm(rec), Inclusion: p}, nil
-}
-
-// WireForm returns r as an export line and the API show it
-// ([signet.WireRecord]), its JWS parts always present: the payload shown
-// is decoded from the signed JWS payload (null if that is not JSON).
-func WireForm(r *Record) *WireRecord {
-	w := &WireRecord{Index: r.Index, Kind: string(r.Kind), Signer: r.Signer, KID: r.KID,
-		IntegratedTime: r.IntegratedTime.UTC().Format(time.RFC3339Nano), Hash: r.Hash.String(), PrevHash: r.PrevHash.String(),
-		Payload: json.RawMessage("null"), JWS: &WireJWS{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}}
-	if p, err := r.PayloadJSON(); err == nil && json.Valid(p) {
-		w.Payload = p
-	}
-	return w
+	return &signet.ReceiptRecord{Record: rec.Wire(), Inclusion: p}, nil
 }
