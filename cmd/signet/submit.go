@@ -209,7 +209,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // checkPromise checks the answer to an append: the record the server
 // made of j hashes to the hash it states, the checkpoint it signed is
 // trusted ([env.trustAnswer]: pinned key, consistent with the last one
-// seen, pinned if newer), and the inclusion proof holds against it.
+// seen, pinned if newer), and the inclusion proof holds against it. The
+// record, once its hash and checkpoint check, goes into the journal.
 func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appended, j *keys.JWS) (string, *signet.Record, error) {
 	r := a.Record
 	r.JWS = &client.JWS{Protected: j.Protected, Payload: j.Payload, Signature: j.Signature}
@@ -222,6 +223,9 @@ func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appe
 	}
 	t, err := e.trustAnswer(ctx, c, a.Checkpoint)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := e.journal(t.CP.Origin, rec); err != nil {
 		return "", nil, err
 	}
 	if err := client.VerifyInclusion(rec, &a.InclusionProof, t.CP); err != nil {
