@@ -15,6 +15,8 @@ import (
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/keys"
+
+	"github.com/signet-ledger/signet/internal/progress"
 )
 
 var submitCmd = &command{
@@ -240,7 +242,7 @@ func (s *submitter) many(ctx context.Context, in io.Reader, size int64, conc int
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bar := s.e.newProgress("submitting", "entries", size)
-	defer bar.done()
+	defer bar.Done()
 	order := make(chan chan submitted, conc-1)
 	var readErr error
 	var read atomic.Int64
@@ -264,12 +266,12 @@ func (s *submitter) many(ctx context.Context, in io.Reader, size int64, conc int
 }
 
 // report prints outcomes in order and sums up the failures.
-func (s *submitter) report(order chan chan submitted, bar *progress, read *atomic.Int64, readErr *error) error {
+func (s *submitter) report(order chan chan submitted, bar *progress.Bar, read *atomic.Int64, readErr *error) error {
 	var n, failed, unverified int
 	for ch := range order {
 		r := <-ch
 		n++
-		bar.set(read.Load(), int64(n))
+		bar.Set(read.Load(), int64(n))
 		if r.err != nil {
 			failed++
 			if errors.Is(r.err, client.ErrVerification) {

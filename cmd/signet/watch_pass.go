@@ -53,10 +53,10 @@ func (w *watcher) pass(ctx context.Context) error {
 	}
 	start := pos.Size
 	bar := w.e.newProgress("watch: catching up", "records", t.CP.Size-start)
-	defer bar.done()
+	defer bar.Done()
 	for pos.Size < t.CP.Size {
 		to := min(t.CP.Size, pos.Size+w.batch)
-		progress := func(records, _ int64) { bar.set(records-start, records-start) }
+		progress := func(records, _ int64) { bar.Set(records-start, records-start) }
 		if err := w.step(ctx, t, pos, to, known, progress); err != nil {
 			return err
 		}
