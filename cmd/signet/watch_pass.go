@@ -65,16 +65,21 @@ func (w *watcher) pass(ctx context.Context) error {
 }
 
 // checkpoint fetches the checkpoint to watch up to and trusts it: the
-// latest, or with a policy the newest witnessed one, which must meet it.
+// latest; with a policy, the newest the server says its witnesses
+// cosigned (or the latest, if it names none), which must meet the
+// policy's quorum, whatever the server says.
 func (w *watcher) checkpoint(ctx context.Context) (*trusted, error) {
 	if w.e.policy == nil {
 		return w.e.trustedCheckpoint(ctx, w.c, w.logKey)
 	}
+	var t *trusted
 	msg, err := w.c.WitnessedCheckpoint(ctx)
-	if err != nil {
-		return nil, err
+	switch {
+	case client.IsProblem(err, "notFound"):
+		t, err = w.e.trustedCheckpoint(ctx, w.c, w.logKey)
+	case err == nil:
+		t, err = w.e.trust(ctx, w.c, msg, w.logKey, true)
 	}
-	t, err := w.e.trust(ctx, w.c, msg, w.logKey, true)
 	if err != nil {
 		return nil, err
 	}

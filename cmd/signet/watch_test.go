@@ -149,3 +149,20 @@ func TestWatchRewrittenHistory(t *testing.T) {
 		t.Error("a fork moved the watch position")
 	}
 }
+
+// TestWatchPolicy: with --policy every checkpoint the watch relies on
+// must meet the policy: quorum none passes; a quorum the server's
+// checkpoints lack, or another log key, is exit 3 before any record is
+// printed or the position moves.
+func TestWatchPolicy(t *testing.T) {
+	l := newWitnessedLog(t)
+	c := l.c
+	out, errOut, code := c.run("watch", "--signer", "alice", "--once", "--policy", l.two)
+	if code != ExitVerify || out != "" || !strings.Contains(errOut, "missing W1, W2") {
+		t.Errorf("watch --policy two = exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	wantContains(t, "watch --policy wrong", c.fails(ExitVerify, "watch", "--signer", "alice", "--once", "--policy", l.wrong), "policy")
+	if n := strings.Count(c.ok("watch", "--signer", "alice", "--once", "--policy", l.none), "\n"); n != 4 {
+		t.Errorf("watch --policy none printed %d records, want 4", n)
+	}
+}
