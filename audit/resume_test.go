@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 
@@ -73,6 +74,18 @@ func TestAuditResumeDamage(t *testing.T) {
 	bad.Tree[0][0] ^= 1
 	_, err = f.audit(t, from(f.lines, at), audit.Options{Resume: &bad})
 	wantFailure(t, err, -1, signet.RuleTree)
+
+	// A key record of the resume state changed, or left out: refused
+	// outright, or the registry it makes refuses the records after it.
+	bad = *r
+	bad.KeyRecords = slices.Clone(r.KeyRecords)
+	bad.KeyRecords[1] = bytes.Replace(bad.KeyRecords[1], []byte(`"index":2`), []byte(`"index":3`), 1)
+	if _, err := f.audit(t, from(f.lines, at), audit.Options{Resume: &bad}); err == nil || errors.As(err, new(*audit.Error)) {
+		t.Errorf("Audit(resume state with a key record changed) = %v, want it refused before reading", err)
+	}
+	bad.KeyRecords = slices.Delete(slices.Clone(r.KeyRecords), 1, 2) // bob's registration
+	_, err = f.audit(t, from(f.lines, at), audit.Options{Resume: &bad})
+	wantFailure(t, err, f.bobRevoked, signet.RuleRevokeTarget) // the operator revokes a key of a signer unknown
 
 	// A resume state whose tree does not fit its size is refused outright.
 	bad = *r
