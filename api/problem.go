@@ -107,10 +107,14 @@ func (s *Server) fail(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(p.Status, p)
 }
 
-// problem turns err into a Problem by the error table. An error the table
-// does not know is a bug: it is logged in full and the client sees only
-// "internal error". Unavailability is logged and given a fixed detail.
-func (s *Server) problem(c *gin.Context, err error) Problem {
+func (s *Server) problem(c *gin.Context, err error) Problem { return s.Problem(requestID(c), err) }
+
+// Problem turns err into a Problem by the error table, for the request
+// with id requestID. An error the table does not know is a bug: it is
+// logged in full and the client sees only "internal error".
+// Unavailability is logged and given a fixed detail. Pages mounted on the
+// server ([Server.Mount]) answer their errors by it too.
+func (s *Server) Problem(requestID string, err error) Problem {
 	pt, detail := ptInternal, "internal error"
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
@@ -120,11 +124,11 @@ func (s *Server) problem(c *gin.Context, err error) Problem {
 	}
 	switch pt.status {
 	case http.StatusInternalServerError:
-		s.log.Error("internal error", "request_id", requestID(c), "err", err)
+		s.log.Error("internal error", "request_id", requestID, "err", err)
 	case http.StatusServiceUnavailable:
-		s.log.Warn("unavailable", "request_id", requestID(c), "err", err)
+		s.log.Warn("unavailable", "request_id", requestID, "err", err)
 		detail = "the log cannot take requests now; retry after the Retry-After delay"
 	}
 	return Problem{Type: "urn:signet:error:" + pt.name, Title: pt.title, Status: pt.status,
-		Detail: detail, Instance: requestID(c)}
+		Detail: detail, Instance: requestID}
 }

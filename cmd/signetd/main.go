@@ -23,6 +23,7 @@ import (
 
 	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet/ui"
 )
 
 func main() {
@@ -123,6 +124,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	h.Mount("/ui", ui.New(ui.Config{Log: l, Server: h}))
 	srv := newHTTPServer(h, defaultTimeouts)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
