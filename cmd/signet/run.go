@@ -31,7 +31,7 @@ type command struct {
 // commands lists every subcommand in the order help shows them.
 func commands() []*command {
 	return []*command{keygenCmd, registerCmd, submitCmd, getCmd, listCmd, verifyCmd, checkpointCmd,
-		rotateKeyCmd, revokeKeyCmd, exportCmd, auditCmd, receiptCmd, witnessCmd}
+		rotateKeyCmd, revokeKeyCmd, exportCmd, auditCmd, receiptCmd, watchCmd, witnessCmd}
 }
 
 func lookup(name string) *command {
