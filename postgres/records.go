@@ -205,3 +205,13 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 	err = s.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&v)
 	return v, wrap(err)
 }
+
+// SearchIndexBytes returns the disk space the content-search index takes:
+// the payload_doc column and its two indexes, for operators sizing a
+// database.
+func (s *Store) SearchIndexBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce((SELECT sum(pg_column_size(payload_doc)) FROM records), 0)::bigint
+		+ pg_relation_size('records_payload_doc') + pg_relation_size('records_payload_unindexed')`).Scan(&n)
+	return n, wrap(err)
+}

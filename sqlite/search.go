@@ -189,3 +189,11 @@ func (s *Store) candidates(ctx context.Context, q ledger.Query, terms []int64, a
 		recordCols, strings.Join(where, " AND "))
 	return s.collectRecords(s.read.QueryContext(ctx, query, args...))
 }
+
+// SearchIndexBytes returns the disk space the content-search index takes
+// (the pages of record_terms), for operators sizing a database.
+func (s *Store) SearchIndexBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx, `SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'record_terms'`).Scan(&n)
+	return n, s.wrap(err)
+}
