@@ -111,11 +111,16 @@ func openSearchStore(ctx context.Context, c searchConfig) (searchStore, error) {
 	return nil, fmt.Errorf("--store must be postgres or sqlite, got %q", c.Store)
 }
 
-// fillSearch writes c.Records entries in batches of c.Batch: each a
-// journal entry with a unique journal_id, two lines and a memo.
+// fillSearch grows the store to c.Records entries in batches of c.Batch
+// (a store already that large is only measured): each a journal entry
+// with a unique journal_id, two lines and a memo.
 func fillSearch(ctx context.Context, s ledger.Store, c searchConfig, log io.Writer) error {
 	pad := strings.Repeat("x", 120)
-	for n := 0; n < c.Records; {
+	h, err := s.Head(ctx)
+	if err != nil {
+		return err
+	}
+	for n := int(h.Size); n < c.Records; {
 		err := s.Sequence(ctx, func(ctx context.Context, tx ledger.Tx) error {
 			snap, err := tx.Snapshot(ctx, ledger.SnapshotQuery{HashesFor: -1})
 			if err != nil {
