@@ -89,3 +89,19 @@ func TestTermsDistinguishPaths(t *testing.T) {
 		t.Errorf("Terms of {a:{b:1}} and {ab:1} overlap: %q, %q", as, bs)
 	}
 }
+
+func TestPlain(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"0e5000", "0"}, {"1e2", "100"}, {"-1.50", "-1.5"}, {"1e-3", "0.001"}, {"12.34e1", "123.4"}, {"100", "100"},
+		{"1e-99999999999999999999", "1e-99999999999999999999"},
+	} {
+		n, err := Canonical(c.in)
+		if err != nil || n.Plain() != c.want {
+			t.Errorf("Canonical(%s).Plain() = %q, %v; want %q", c.in, n.Plain(), err, c.want)
+		}
+	}
+	v, _ := Parse([]byte(`{"b":[1e1,"\u00e9"],"a":{"z":null,"y":true}}`))
+	if got, want := string(Encode(v)), `{"a":{"y":true,"z":null},"b":[10,"é"]}`; got != want {
+		t.Errorf("Encode = %s, want %s", got, want)
+	}
+}
