@@ -161,6 +161,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/entries", s.listEntries)
 	read.GET("/entries/:index", s.getEntry)
 	read.GET("/entries/:index/verify", s.verify)
+	read.GET("/signers", s.listSigners)
 	read.GET("/signers/:signer", s.getSigner)
 	post := v1.Group("", s.freshNonce)
 	post.POST("/entries", s.postEntry)

@@ -117,6 +117,34 @@ func newSignerView(s registry.Signer) signerView {
 	return v
 }
 
+// signerSummaryView is one signer of the directory: its key counts and
+// whether it can still sign.
+type signerSummaryView struct {
+	Signer       string `json:"signer"`
+	RegisteredAt string `json:"registered_at"`
+	LogIndex     int64  `json:"log_index"`
+	// Status is "active" while the signer has an active key, else
+	// "inactive": every key revoked, so it can sign nothing more.
+	Status      string `json:"status"`
+	ActiveKeys  int    `json:"active_keys"`
+	RevokedKeys int    `json:"revoked_keys"`
+}
+
+func newSignerSummaryView(s registry.Signer) signerSummaryView {
+	v := signerSummaryView{Signer: s.ID, RegisteredAt: timeString(s.RegisteredTime), LogIndex: s.RegisteredAt, Status: "inactive"}
+	for _, k := range s.Keys {
+		if k.Status() == registry.StatusActive {
+			v.ActiveKeys++
+		} else {
+			v.RevokedKeys++
+		}
+	}
+	if v.ActiveKeys > 0 {
+		v.Status = "active"
+	}
+	return v
+}
+
 // keyEventView answers a registration, key change or revocation.
 type keyEventView struct {
 	Signer         string          `json:"signer"`

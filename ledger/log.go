@@ -199,3 +199,16 @@ func (l *Log) Signer(ctx context.Context, id string) (registry.Signer, error) {
 	}
 	return l.store.Signer(ctx, id)
 }
+
+// MaxSignersPage bounds the limit of [Log.Signers].
+const MaxSignersPage = 1000
+
+// Signers returns a page of the signer directory: the signers whose ids
+// sort after after, in id order, at most limit of them, with their keys.
+// A limit outside 1 to [MaxSignersPage] wraps [ErrMalformed].
+func (l *Log) Signers(ctx context.Context, after string, limit int) ([]registry.Signer, error) {
+	if limit < 1 || limit > MaxSignersPage {
+		return nil, malformedf("limit must be between 1 and %d", MaxSignersPage)
+	}
+	return l.store.Signers(ctx, after, limit)
+}

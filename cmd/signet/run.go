@@ -30,7 +30,7 @@ type command struct {
 
 // commands lists every subcommand in the order help shows them.
 func commands() []*command {
-	return []*command{keygenCmd, registerCmd, submitCmd, getCmd, listCmd, verifyCmd, checkpointCmd,
+	return []*command{keygenCmd, registerCmd, submitCmd, getCmd, listCmd, signersCmd, verifyCmd, checkpointCmd,
 		rotateKeyCmd, revokeKeyCmd, exportCmd, auditCmd, receiptCmd, watchCmd, witnessCmd}
 }
 
