@@ -118,6 +118,17 @@ var verifiers = []struct {
 			b.Fatal("refused")
 		}
 	}},
+	// A batch that fails: every signature is then checked alone.
+	{"keys.VerifyBatch, prepared, 1 bad", func(b *testing.B, s *benchSet) {
+		entries := make([]BatchEntry, len(s.sigs))
+		for i := range s.sigs {
+			entries[i] = BatchEntry{Key: s.bkeys[i], Message: s.msgs[i], Signature: s.sigs[i]}
+		}
+		entries[0].Message = s.msgs[1]
+		if got := VerifyBatch(entries); got[0] || slices.Contains(got[1:], false) {
+			b.Fatal("wrong verdicts")
+		}
+	}},
 	// The parts of keys.VerifyBatch: R's decoding and subgroup test, per
 	// signature.
 	{"part: decode R", func(b *testing.B, s *benchSet) {
