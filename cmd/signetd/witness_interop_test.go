@@ -170,6 +170,15 @@ type interopLog struct {
 }
 
 func newInteropLog(t *testing.T) *interopLog {
+	il := newLogKey(t)
+	il.omni, il.lite = startOmniwitness(t, il.origin, il.vkey), startLitewitness(t, il.origin, il.vkey)
+	il.setPolicy(t, fmt.Sprintf("# the log and its two witnesses, both needed\nlog %s\nwitness omni %s %s\nwitness lite %s %s\ngroup both all omni lite\nquorum both\n",
+		il.vkey, il.omni.vkey, il.omni.url, il.lite.vkey, il.lite.url))
+	return il
+}
+
+// newLogKey makes a log key, in a file, with no witness and no policy yet.
+func newLogKey(t *testing.T) *interopLog {
 	var b [4]byte
 	rand.Read(b[:])
 	origin := fmt.Sprintf("signet.test/interop-%x", b)
@@ -178,31 +187,41 @@ func newInteropLog(t *testing.T) *interopLog {
 		t.Fatal(err)
 	}
 	il := &interopLog{origin: origin, skey: skey, vkey: vkey}
-	dir := t.TempDir()
-	il.keyFile = filepath.Join(dir, "log.key")
+	il.keyFile = filepath.Join(t.TempDir(), "log.key")
 	os.WriteFile(il.keyFile, []byte(skey+"\n"), 0o600)
-	il.omni, il.lite = startOmniwitness(t, origin, vkey), startLitewitness(t, origin, vkey)
-	pol := fmt.Sprintf("# the log and its two witnesses, both needed\nlog %s\nwitness omni %s %s\nwitness lite %s %s\ngroup both all omni lite\nquorum both\n",
-		vkey, il.omni.vkey, il.omni.url, il.lite.vkey, il.lite.url)
-	il.policy = filepath.Join(dir, "policy.txt")
-	os.WriteFile(il.policy, []byte(pol), 0o600)
+	return il
+}
+
+// setPolicy makes pol the policy the log's servers are started with.
+func (il *interopLog) setPolicy(t *testing.T, pol string) {
+	t.Helper()
+	var err error
 	if il.pol, err = signet.ParsePolicy([]byte(pol)); err != nil {
 		t.Fatal(err)
 	}
-	return il
+	il.policy = filepath.Join(t.TempDir(), "policy.txt")
+	os.WriteFile(il.policy, []byte(pol), 0o600)
 }
 
 // server starts signetd on dbURL with the log's key, and with its policy
 // if witnessed.
 func (il *interopLog) server(t *testing.T, bin, dbURL string, witnessed bool) (*proc, *client.Client) {
 	t.Helper()
-	dir := t.TempDir()
-	env := []string{"DATABASE_URL=" + dbURL, "SIGNET_DATA_DIR=" + dir, "SIGNET_ADMIN_TOKEN=admin-" + filepath.Base(dir),
-		"SIGNET_LOG_KEY_FILE=" + il.keyFile, "SIGNET_WITNESS_POLICY=", "SIGNET_RATE_LIMIT_FAILURES=0"}
+	policy := ""
 	if witnessed {
-		env = append(env, "SIGNET_WITNESS_POLICY="+il.policy)
+		policy = il.policy
 	}
-	p := start(t, bin, env)
+	return il.serve(t, bin, dbURL, policy, "127.0.0.1:0")
+}
+
+// serve starts signetd on dbURL with the log's key and the policy file
+// (none if empty), listening on addr, with env added to its environment.
+func (il *interopLog) serve(t *testing.T, bin, dbURL, policy, addr string, env ...string) (*proc, *client.Client) {
+	t.Helper()
+	dir := t.TempDir()
+	env = append([]string{"DATABASE_URL=" + dbURL, "SIGNET_DATA_DIR=" + dir, "SIGNET_ADMIN_TOKEN=admin-" + filepath.Base(dir),
+		"SIGNET_LOG_KEY_FILE=" + il.keyFile, "SIGNET_WITNESS_POLICY=" + policy, "SIGNET_RATE_LIMIT_FAILURES=0"}, env...)
+	p := start(t, bin, env, "--addr", addr)
 	tokens[p.addr] = "admin-" + filepath.Base(dir)
 	return p, client.New(p.addr, client.WithAdminToken(tokens[p.addr]))
 }

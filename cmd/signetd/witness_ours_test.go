@@ -1,0 +1,235 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-ledger/signet/client"
+	"github.com/signet-ledger/signet/internal/signettest"
+	"github.com/signet-ledger/signet/ledger"
+)
+
+// The tests in this file add Signet's own witness to the external ones:
+// the real signet binary running "signet witness serve" with its own key
+// and state dir, fetching the log's records with a reader token.
+
+// ourWitness is a "signet witness" process following one log.
+type ourWitness struct {
+	extWitness
+	bin      string // the signet binary
+	keyFile  string
+	stateDir string
+	origin   string
+}
+
+// buildSignet builds the signet command.
+func buildSignet(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "signet")
+	if out, err := exec.Command("go", "build", "-o", bin, "../signet").CombinedOutput(); err != nil {
+		t.Fatalf("go build signet: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// signetRun runs the signet binary with env added to a clean home of its
+// own, and returns its output and exit code.
+func signetRun(t *testing.T, bin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	home := t.TempDir()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), append([]string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"SIGNET_POLICY=", "SIGNET_TOKEN=", "SIGNET_ADMIN_TOKEN="}, env...)...)
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("signet %v: %v", args, err)
+	}
+	return o.String(), e.String(), 0
+}
+
+// signetOK runs signet and fails the test unless it exits 0.
+func signetOK(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	out, errOut, code := signetRun(t, bin, env, args...)
+	if code != 0 {
+		t.Fatalf("signet %v exited %d:\n%s%s", args, code, out, errOut)
+	}
+	return out
+}
+
+// readerToken writes a new reader token to a file (mode 0600) and returns
+// both.
+func readerToken(t *testing.T) (token, file string) {
+	var b [12]byte
+	rand.Read(b[:])
+	token = "reader-" + hex.EncodeToString(b[:])
+	file = filepath.Join(t.TempDir(), "reader.token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return token, file
+}
+
+// newOurWitness makes a key and a state dir for a "signet witness" that
+// follows il's log at logURL, reading it with the token in tokenFile.
+// start runs it (again on the same state); stop kills it with SIGKILL.
+func newOurWitness(t *testing.T, bin string, il *interopLog, logURL, tokenFile string) *ourWitness {
+	dir := t.TempDir()
+	w := &ourWitness{bin: bin, keyFile: filepath.Join(dir, "witness.key"), stateDir: filepath.Join(dir, "state"), origin: il.origin}
+	w.name = "ours"
+	w.vkey = strings.TrimSpace(signetOK(t, bin, nil, "witness", "keygen", "--name", "witness.test/ours", "-o", w.keyFile))
+	logs := filepath.Join(dir, "logs.txt")
+	os.WriteFile(logs, fmt.Appendf(nil, "# the logs this witness follows\nlog %s %s %s\n", il.vkey, logURL, tokenFile), 0o600)
+	addr := freeAddr(t)
+	w.url = "http://" + addr
+	w.start = func() {
+		w.stop = runTool(t, "signet witness", exec.Command(bin, "witness", "serve", "--listen", addr, "--key", w.keyFile,
+			"--state", w.stateDir, "--logs", logs, "--poll", "250ms", "--catch-up-timeout", "3s"))
+		waitListening(t, "signet witness", addr)
+	}
+	return w
+}
+
+// logDir is the folder of the log's copy and evidence in the state dir.
+func (w *ourWitness) logDir() string {
+	dirs, _ := filepath.Glob(filepath.Join(w.stateDir, "logs", "*"))
+	if len(dirs) != 1 {
+		return filepath.Join(w.stateDir, "logs", "missing")
+	}
+	return dirs[0]
+}
+
+// monitored fetches the witness's GET /<hex SHA-256 of origin>/checkpoint.
+func (w *ourWitness) monitored(t *testing.T) (int, string) {
+	sum := sha256.Sum256([]byte(w.origin))
+	resp, err := http.Get(w.url + "/" + hex.EncodeToString(sum[:]) + "/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// threePolicy is a policy naming omniwitness, litewitness and ours, with
+// the quorum quorum (a group line given as "group NAME ...").
+func threePolicy(il *interopLog, ours *ourWitness, group string) string {
+	return fmt.Sprintf("log %s\nwitness omni %s %s\nwitness lite %s %s\nwitness ours %s %s\n%s\nquorum %s\n",
+		il.vkey, il.omni.vkey, il.omni.url, il.lite.vkey, il.lite.url, ours.vkey, ours.url, group, strings.Fields(group)[1])
+}
+
+// writePolicy writes a policy file for clients.
+func writePolicy(t *testing.T, pol string) string {
+	f := filepath.Join(t.TempDir(), "client.policy")
+	if err := os.WriteFile(f, []byte(pol), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// cosignedCheckpoint waits until p's /v1/checkpoint is of size and
+// carries exactly the cosignatures of names, as il's policy verifies them.
+func cosignedCheckpoint(t *testing.T, p *proc, c *client.Client, il *interopLog, size int64, names ...string) {
+	t.Helper()
+	want := slices.Sorted(slices.Values(names))
+	eventually(t, fmt.Sprintf("/v1/checkpoint of size %d cosigned by %v", size, want), 30*time.Second, func() (bool, string) {
+		st, msg := getCheckpoint(t, p, c, "")
+		cp, err := ledger.ParseCheckpointUnverified(msg)
+		if st != 200 || err != nil {
+			return false, fmt.Sprintf("%d %v %s", st, err, msg)
+		}
+		got := slices.Sorted(slices.Values(il.pol.Cosigners(msg)))
+		return cp.Size == size && slices.Equal(got, want), fmt.Sprintf("size %d cosigned by %v", cp.Size, got)
+	})
+}
+
+// clientCheckpoint runs "signet checkpoint --policy policy" against p,
+// as a client with no pinned key or checkpoint, and returns its output
+// and exit code.
+func clientCheckpoint(t *testing.T, bin string, p *proc, policy string) (string, int) {
+	t.Helper()
+	out, errOut, code := signetRun(t, bin, []string{"SIGNET_SERVER=" + p.addr, "SIGNET_TOKEN=" + tokens[p.addr]},
+		"checkpoint", "--policy", policy)
+	return out + errOut, code
+}
+
+// TestWitnessThreeOneOurs runs signetd with a policy naming omniwitness,
+// litewitness and a real "signet witness" process (the signet binary,
+// reading the log's export with a reader token), all three needed for the
+// server's quorum. All three cosign; a client policy needing two of three
+// passes "signet checkpoint --policy" with all three, and with two (ours
+// stopped); with only omniwitness running it fails with exit 3 naming
+// the two missing witnesses.
+func TestWitnessThreeOneOurs(t *testing.T) {
+	bin, signetBin := buildSignetd(t), buildSignet(t)
+	il := newInteropLog(t)
+	addr := freeAddr(t)
+	reader, readerFile := readerToken(t)
+	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
+	il.setPolicy(t, threePolicy(il, ours, "group all-three all omni lite ours"))
+	clientPolicy := writePolicy(t, threePolicy(il, ours, "group two-of-three 2 omni lite ours"))
+	il.omni.start()
+	il.lite.start()
+	ours.start()
+	p, c := il.serve(t, bin, signettest.Schema(t), il.policy, addr, "SIGNET_READER_TOKEN="+reader)
+
+	submitN(t, c, "alice", 3, "a")
+	n := headSize(t, c)
+	cosignedCheckpoint(t, p, c, il, n, "omni", "lite", "ours")
+	st, msg := getCheckpoint(t, p, c, "?witnessed=1")
+	if cp, err := il.pol.Open(msg, il.origin, il.vkey); st != 200 || err != nil || cp.Size != n {
+		t.Errorf("?witnessed=1, all three needed = %d, %v (%v); want size %d", st, cp, err, n)
+	}
+	out, code := clientCheckpoint(t, signetBin, p, clientPolicy)
+	if code != 0 || !strings.Contains(out, "quorum two-of-three met") {
+		t.Errorf("signet checkpoint --policy (2 of 3), all three cosigned = exit %d:\n%s", code, out)
+	}
+	if st, body := ours.monitored(t); st != 200 || !slices.Contains(il.pol.Cosigners([]byte(body)), "ours") {
+		t.Errorf("signet witness GET /<origin hash>/checkpoint = %d %q; want its cosigned checkpoint", st, body)
+	}
+
+	// Ours stopped: two of three still meet the client's quorum.
+	ours.stop()
+	submitN(t, c, "bob", 1, "b")
+	n = headSize(t, c)
+	cosignedCheckpoint(t, p, c, il, n, "omni", "lite")
+	if out, code := clientCheckpoint(t, signetBin, p, clientPolicy); code != 0 {
+		t.Errorf("signet checkpoint --policy (2 of 3), cosigned by omni and lite = exit %d:\n%s", code, out)
+	}
+
+	// Only omniwitness left: one of three is refused, naming the others.
+	il.lite.stop()
+	submitN(t, c, "carol", 1, "c")
+	n = headSize(t, c)
+	cosignedCheckpoint(t, p, c, il, n, "omni")
+	out, code = clientCheckpoint(t, signetBin, p, clientPolicy)
+	if code != 3 || !strings.Contains(out, "quorum two-of-three") || !strings.Contains(out, "missing lite, ours") {
+		t.Errorf("signet checkpoint --policy (2 of 3), cosigned by omni alone = exit %d:\n%s\nwant exit 3 naming lite and ours", code, out)
+	}
+
+	// Ours restarted on its state dir catches up and cosigns again.
+	ours.start()
+	cosignedCheckpoint(t, p, c, il, n, "omni", "ours")
+	for name, w := range readyWitnesses(t, p) {
+		if w.Alarm != "" {
+			t.Errorf("honest log: witness %s alarm %q", name, w.Alarm)
+		}
+	}
+}
