@@ -439,19 +439,28 @@ func TestWitnessInterop(t *testing.T) {
 // TestWitnessForkAlarm rewrites the log under the same key: a second
 // database with other records, served with the log's key, first of the
 // same size as the log the witnesses cosigned, then larger. Both external
-// witnesses refuse it (409, then 422 with a proof from their size), the
-// rewritten log's server raises the alarm on each, serves no cosignature
-// and no witnessed checkpoint, and the witnesses go on cosigning the
-// honest log.
+// witnesses and a real "signet witness" (following the honest log)
+// refuse it (409, then 422 with a proof from their size); signet witness
+// keeps both forged checkpoints as evidence. The rewritten log's server
+// raises the alarm on each, serves no cosignature and no witnessed
+// checkpoint; "signet checkpoint --policy" with a 2-of-3 policy refuses
+// it (exit 3, no quorum) and accepts the honest log, which the witnesses
+// go on cosigning.
 func TestWitnessForkAlarm(t *testing.T) {
-	bin := buildSignetd(t)
+	bin, signetBin := buildSignetd(t), buildSignet(t)
 	il := newInteropLog(t)
+	addr := freeAddr(t)
+	reader, readerFile := readerToken(t)
+	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
+	il.setPolicy(t, threePolicy(il, ours, "group all-three all omni lite ours"))
+	clientPolicy := writePolicy(t, threePolicy(il, ours, "group two-of-three 2 omni lite ours"))
 	il.omni.start()
 	il.lite.start()
-	p, c := il.server(t, bin, signettest.Schema(t), true)
+	ours.start()
+	p, c := il.serve(t, bin, signettest.Schema(t), il.policy, addr, "SIGNET_READER_TOKEN="+reader)
 	submitN(t, c, "alice", 3, "honest")
 	n := headSize(t, c)
-	cosignedBy(t, p, n, "omni", "lite")
+	cosignedBy(t, p, n, "omni", "lite", "ours")
 
 	// The rewrite: same key, other records, the same size, built before
 	// the forged server meets the witnesses.
@@ -467,9 +476,9 @@ func TestWitnessForkAlarm(t *testing.T) {
 
 	alarmed := func(size int64) {
 		t.Helper()
-		eventually(t, fmt.Sprintf("an alarm from both witnesses about size %d", size), 30*time.Second, func() (bool, string) {
+		eventually(t, fmt.Sprintf("an alarm from every witness about size %d", size), 30*time.Second, func() (bool, string) {
 			ws := readyWitnesses(t, f)
-			for _, name := range []string{"omni", "lite"} {
+			for _, name := range []string{"omni", "lite", "ours"} {
 				w := ws[name]
 				if !strings.Contains(w.Alarm, "(422") || !strings.Contains(w.Alarm, fmt.Sprintf("size %d as inconsistent", size)) || w.CosignedSize != 0 {
 					return false, fmt.Sprintf("%+v", ws)
@@ -479,8 +488,12 @@ func TestWitnessForkAlarm(t *testing.T) {
 		})
 	}
 	alarmed(n) // equal size: the witness holds another root for it
+	_, sameSize := getCheckpoint(t, f, fc, "")
 	submitN(t, fc, "mallory2", 1, "forged-more")
 	alarmed(headSize(t, fc)) // larger: the proof from the witness's size fails
+	_, larger := getCheckpoint(t, f, fc, "")
+	ours.keptEvidence(t, "root", sameSize)
+	ours.keptEvidence(t, "proof", larger)
 	if !strings.Contains(f.all.String(), `"level":"ERROR","msg":"witness alarm: possible fork of this log"`) {
 		t.Errorf("the forged log's server logged no alarm at ERROR:\n%s", f.all.String())
 	}
@@ -491,9 +504,18 @@ func TestWitnessForkAlarm(t *testing.T) {
 		t.Errorf("forged ?witnessed=1 = %d %s; want 404", st, body)
 	}
 
+	// A client holding the policy refuses the rewritten log for want of
+	// cosignatures, and accepts the honest one.
+	if out, code := clientCheckpoint(t, signetBin, f, clientPolicy); code != 3 || !strings.Contains(out, "missing omni, lite, ours") {
+		t.Errorf("signet checkpoint --policy against the forged log = exit %d:\n%s\nwant exit 3, no quorum", code, out)
+	}
+
 	// The honest log is still witnessed, and never alarmed.
 	submitN(t, c, "bob", 1, "honest-more")
-	cosignedBy(t, p, headSize(t, c), "omni", "lite")
+	cosignedCheckpoint(t, p, c, il, headSize(t, c), "omni", "lite", "ours")
+	if out, code := clientCheckpoint(t, signetBin, p, clientPolicy); code != 0 || !strings.Contains(out, "quorum two-of-three met") {
+		t.Errorf("signet checkpoint --policy against the honest log = exit %d:\n%s", code, out)
+	}
 	for name, w := range readyWitnesses(t, p) {
 		if w.Alarm != "" {
 			t.Errorf("honest log: witness %s alarm %q", name, w.Alarm)

@@ -128,6 +128,23 @@ func (w *ourWitness) monitored(t *testing.T) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// keptEvidence checks that the witness kept, in an evidence folder of
+// kind, the checkpoint presented to it: the text (origin, size, root) of
+// the note cp, and the reason.
+func (w *ourWitness) keptEvidence(t *testing.T, kind string, cp []byte) {
+	t.Helper()
+	text, _, _ := strings.Cut(string(cp), "\n\n")
+	dirs, _ := filepath.Glob(filepath.Join(w.logDir(), "evidence", kind+"-*"))
+	for _, d := range dirs {
+		b, _ := os.ReadFile(filepath.Join(d, "presented.checkpoint"))
+		reason, _ := os.ReadFile(filepath.Join(d, "reason.txt"))
+		if strings.HasPrefix(string(b), text+"\n\n") && strings.HasPrefix(string(reason), kind+"\n") {
+			return
+		}
+	}
+	t.Errorf("signet witness kept no %s evidence holding the checkpoint\n%s\n(found %v)", kind, text, dirs)
+}
+
 // threePolicy is a policy naming omniwitness, litewitness and ours, with
 // the quorum quorum (a group line given as "group NAME ...").
 func threePolicy(il *interopLog, ours *ourWitness, group string) string {
