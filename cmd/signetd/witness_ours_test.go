@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/signettest"
 	"github.com/signet-ledger/signet/ledger"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // The tests in this file add Signet's own witness to the external ones:
@@ -248,5 +251,135 @@ func TestWitnessThreeOneOurs(t *testing.T) {
 		if w.Alarm != "" {
 			t.Errorf("honest log: witness %s alarm %q", name, w.Alarm)
 		}
+	}
+}
+
+// appender appends entries to a log until stopped.
+type appender struct {
+	stop chan struct{}
+	done chan error
+}
+
+func startAppending(t *testing.T, c *client.Client, signer string) *appender {
+	t.Helper()
+	k := mustKey(t)
+	if _, err := c.Register(t.Context(), signer, k, nil); err != nil {
+		t.Fatal(err)
+	}
+	a := &appender{stop: make(chan struct{}), done: make(chan error, 1)}
+	stop := a.stop
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				a.done <- nil
+				return
+			default:
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second) // witnessing must never hold an append
+			_, err := c.Submit(ctx, k, fmt.Appendf(nil, `{"journal_id":"JE-load-%d"}`, i))
+			cancel()
+			if err != nil {
+				a.done <- fmt.Errorf("append %d: %w", i, err)
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { a.finish(t) })
+	return a
+}
+
+// finish stops the appends and fails the test if one failed.
+func (a *appender) finish(t *testing.T) {
+	if a.stop == nil {
+		return
+	}
+	close(a.stop)
+	a.stop = nil
+	if err := <-a.done; err != nil {
+		t.Errorf("appending: %v", err)
+	}
+}
+
+// TestSignetWitnessKill9 runs a real "signet witness" for a log that
+// keeps appending, kills it with SIGKILL three times mid-run and
+// restarts it on the same state dir each time: it goes on cosigning
+// (never below what it cosigned before, so signetd raises no alarm), its
+// copy audits clean with "signet audit DIR --log-key K", and "signetd
+// import" of "signet witness export" restores a log whose checkpoint is
+// the original's at that size.
+func TestSignetWitnessKill9(t *testing.T) {
+	bin, signetBin := buildSignetd(t), buildSignet(t)
+	il := newLogKey(t)
+	addr := freeAddr(t)
+	reader, readerFile := readerToken(t)
+	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
+	il.setPolicy(t, fmt.Sprintf("log %s\nwitness ours %s %s\nquorum ours\n", il.vkey, ours.vkey, ours.url))
+	ours.start()
+	p, c := il.serve(t, bin, signettest.Schema(t), il.policy, addr, "SIGNET_READER_TOKEN="+reader)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("signetd output:\n%s", p.all.String())
+		}
+	})
+
+	load := startAppending(t, c, "alice")
+	cosigned := int64(0)
+	for kill := range 3 {
+		eventually(t, fmt.Sprintf("signet witness cosigning past size %d (run %d)", cosigned, kill+1), 30*time.Second, func() (bool, string) {
+			ws := readyWitnesses(t, p)["ours"]
+			return ws.CosignedSize > cosigned && ws.Failures == 0, fmt.Sprintf("%+v", ws)
+		})
+		ours.stop() // SIGKILL, while the log appends
+		cosigned = readyWitnesses(t, p)["ours"].CosignedSize
+		eventually(t, "signetd failing to reach the killed witness", 30*time.Second, func() (bool, string) {
+			ws := readyWitnesses(t, p)["ours"]
+			return ws.Failures > 0, fmt.Sprintf("%+v", ws)
+		})
+		ours.start()
+	}
+	eventually(t, fmt.Sprintf("signet witness cosigning past size %d after its last restart", cosigned), 30*time.Second, func() (bool, string) {
+		ws := readyWitnesses(t, p)["ours"]
+		return ws.CosignedSize > cosigned, fmt.Sprintf("%+v", ws)
+	})
+	load.finish(t)
+	n := headSize(t, c)
+	cosignedCheckpoint(t, p, c, il, n, "ours")
+	if ws := readyWitnesses(t, p)["ours"]; ws.Alarm != "" {
+		t.Errorf("after restarts, the witness's alarm = %q", ws.Alarm)
+	}
+	if st, body := ours.monitored(t); st != 200 || !strings.HasPrefix(body, fmt.Sprintf("%s\n%d\n", il.origin, n)) {
+		t.Errorf("signet witness GET /<origin hash>/checkpoint = %d %q; want its cosigned checkpoint of size %d", st, body, n)
+	}
+
+	// Its copy audits clean, and restores the log.
+	out := signetOK(t, signetBin, nil, "audit", ours.logDir(), "--log-key", il.vkey)
+	if !strings.Contains(out, fmt.Sprintf("audit OK: %d records", n)) {
+		t.Errorf("signet audit of the witness's copy = %q; want %d records OK", out, n)
+	}
+	export := filepath.Join(t.TempDir(), "copy.ndjson")
+	signetOK(t, signetBin, nil, "witness", "export", "--state", ours.stateDir, "-o", export, il.origin)
+	restored := []string{"DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "restored.db"), "SIGNET_DATA_DIR=" + t.TempDir(),
+		"SIGNET_LOG_KEY_FILE=" + il.keyFile, "SIGNET_ADMIN_TOKEN=admin", "SIGNET_WITNESS_POLICY="}
+	if out, err := runCmd(bin, restored, "import", export); err != nil || !strings.Contains(out, fmt.Sprintf("imported %d records", n)) {
+		t.Fatalf("signetd import of the witness's copy = %v\n%s", err, out)
+	}
+	q := start(t, bin, restored)
+	got, err := client.New(q.addr, client.WithAdminToken("admin")).Checkpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want := getCheckpoint(t, p, c, "")
+	gotText, _, _ := strings.Cut(string(got), "\n\n")
+	wantText, _, _ := strings.Cut(string(want), "\n\n")
+	if gotText != wantText {
+		t.Errorf("the restored log's checkpoint is\n%s\nwant the original's at size %d:\n%s", got, n, want)
+	}
+	v, err := note.NewVerifier(il.vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signet.OpenCheckpoint(got, il.origin, v); err != nil {
+		t.Errorf("the restored log's checkpoint does not verify with the log's key: %v\n%s", err, got)
 	}
 }
