@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,14 +15,18 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/signettest"
+	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet/postgres"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // The tests in this file add Signet's own witness to the external ones:
@@ -381,5 +386,147 @@ func TestSignetWitnessKill9(t *testing.T) {
 	}
 	if _, err := signet.OpenCheckpoint(got, il.origin, v); err != nil {
 		t.Errorf("the restored log's checkpoint does not verify with the log's key: %v\n%s", err, got)
+	}
+}
+
+// writeBehindRules appends to the PostgreSQL log at dbURL, as its
+// database administrator and the holder of the log key could, one entry
+// of signer's whose payload is not the one its JWS signed (R18), with a
+// correct record hash, chain link and tree, and a checkpoint signed by
+// the log's key: a consistent tree holding a record no honest log holds.
+// nonce is one the log handed out. It returns the new size.
+func writeBehindRules(t *testing.T, dbURL string, il *interopLog, c *client.Client, signer string, key keys.PrivateKey, nonce string) int64 {
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	logSigner, err := note.NewSigner(il.skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Sign(client.Signer{Key: key}, "/v1/entries", nonce, []byte(`{"journal_id":"JE1","amount":"1.00"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := h.Size
+	rec := &ledger.Record{Index: n, Kind: ledger.KindEntry, Signer: signer, KID: key.Public().Thumbprint(),
+		IntegratedTime: ledger.Time(time.Now()), Protected: j.Protected, Signature: j.Signature, Nonce: nonce,
+		Payload: base64.RawURLEncoding.EncodeToString([]byte(`{"journal_id":"JE1","amount":"999999.00"}`)), PrevHash: h.Hash}
+	rec.Hash = ledger.RecordHash(rec)
+	added := map[int64]tlog.Hash{}
+	read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			if hh, ok := added[x]; ok {
+				out[i] = hh
+				continue
+			}
+			hs, err := s.ReadHashes(ctx, []int64{x})
+			if err != nil {
+				return nil, err
+			}
+			out[i] = hs[0]
+		}
+		return out, nil
+	})
+	sh, err := tlog.StoredHashesForRecordHash(n, ledger.LeafHash(rec.Hash), read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &ledger.Batch{Records: []*ledger.Record{rec}}
+	for i, x := range sh {
+		idx := tlog.StoredHashIndex(0, n) + int64(i)
+		added[idx] = x
+		b.Hashes = append(b.Hashes, ledger.StoredHash{Index: idx, Hash: x})
+	}
+	root, err := tlog.TreeHash(n+1, read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Head.Checkpoint, err = ledger.SignCheckpoint(logSigner, il.origin, n+1, root); err != nil {
+		t.Fatal(err)
+	}
+	b.Head.Size, b.Head.Hash = n+1, rec.Hash
+	if err := s.Sequence(ctx, func(ctx context.Context, tx ledger.Tx) error {
+		if _, err := tx.Snapshot(ctx, ledger.SnapshotQuery{HashesFor: -1}); err != nil {
+			return err
+		}
+		return tx.Write(ctx, b)
+	}); err != nil {
+		t.Fatalf("writing behind the rules: %v", err)
+	}
+	return n + 1
+}
+
+// TestSignetWitnessRefusesRuleBreak: a log whose tree is consistent but
+// whose newest record breaks a rule (R18: its payload is not the one its
+// JWS signed), written behind signetd's back under the log's key and then
+// pushed by signetd itself to its witnesses. omniwitness, which checks
+// only consistency, cosigns it; signet witness, which audits the records
+// before it cosigns, refuses it with 422, keeps the record as evidence
+// and its copy clean, and signetd reports the refusal as an alarm naming
+// the rule.
+func TestSignetWitnessRefusesRuleBreak(t *testing.T) {
+	bin, signetBin := buildSignetd(t), buildSignet(t)
+	il := newLogKey(t)
+	il.omni = startOmniwitness(t, il.origin, il.vkey)
+	addr := freeAddr(t)
+	reader, readerFile := readerToken(t)
+	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
+	il.setPolicy(t, fmt.Sprintf("log %s\nwitness omni %s %s\nwitness ours %s %s\ngroup both all omni ours\nquorum both\n",
+		il.vkey, il.omni.vkey, il.omni.url, ours.vkey, ours.url))
+	il.omni.start()
+	ours.start()
+	dbURL := signettest.Schema(t)
+	p, c := il.serve(t, bin, dbURL, il.policy, addr, "SIGNET_READER_TOKEN="+reader)
+	alice := mustKey(t)
+	if _, err := c.Register(t.Context(), "alice", alice, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := c.Submit(t.Context(), alice, fmt.Appendf(nil, `{"journal_id":"JE-%d"}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := headSize(t, c)
+	cosignedCheckpoint(t, p, c, il, n, "omni", "ours")
+	nonce, err := c.Nonce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+
+	bad := writeBehindRules(t, dbURL, il, c, "alice", alice, nonce)
+	p, c = il.serve(t, bin, dbURL, il.policy, addr, "SIGNET_READER_TOKEN="+reader) // it pushes its head at start
+	cosignedCheckpoint(t, p, c, il, bad, "omni")
+	eventually(t, "signetd's alarm about signet witness's refusal", 30*time.Second, func() (bool, string) {
+		w := readyWitnesses(t, p)["ours"]
+		return strings.Contains(w.Alarm, "(422") && strings.Contains(w.Alarm, fmt.Sprintf("size %d ", bad)) &&
+			strings.Contains(w.Alarm, "refused (records)") && strings.Contains(w.Alarm, "R18") && w.CosignedSize == n, fmt.Sprintf("%+v", w)
+	})
+	if !strings.Contains(p.all.String(), `"level":"ERROR","msg":"witness alarm: possible fork of this log"`) {
+		t.Errorf("signetd logged no alarm at ERROR:\n%s", p.all.String())
+	}
+	if w := readyWitnesses(t, p)["omni"]; w.Alarm != "" {
+		t.Errorf("omniwitness alarm %q: it checks only consistency, and the tree is consistent", w.Alarm)
+	}
+	ev, _ := filepath.Glob(filepath.Join(ours.logDir(), "evidence", "records-*", "records.ndjson"))
+	if len(ev) == 0 {
+		t.Fatal("signet witness kept no records evidence")
+	}
+	if b, _ := os.ReadFile(ev[0]); !strings.Contains(string(b), base64.RawURLEncoding.EncodeToString([]byte(`{"journal_id":"JE1","amount":"999999.00"}`))) &&
+		!strings.Contains(string(b), "999999.00") {
+		t.Errorf("the evidence does not hold the record that breaks the rule:\n%s", b)
+	}
+	out := signetOK(t, signetBin, nil, "audit", ours.logDir(), "--log-key", il.vkey)
+	if !strings.Contains(out, fmt.Sprintf("audit OK: %d records", n)) {
+		t.Errorf("signet audit of the witness's copy = %q; want the %d records before the bad one", out, n)
 	}
 }
