@@ -153,14 +153,28 @@ func (w *witness) answer(status int, body []byte, old int64, cp *Checkpoint) ([]
 		}
 		return nil, size, nil
 	case http.StatusUnprocessableEntity:
-		return fail(true, "refused the checkpoint of size %d as inconsistent with the tree it cosigned (422, proof from size %d): "+
-			"someone presented the witness a fork of this log, or this log's database was rewritten", cp.Size, old)
+		// The witness's own words say what it holds that the checkpoint
+		// contradicts: the tree it cosigned, or (an auditing witness such
+		// as signet witness) the records it verified and the rule one broke.
+		return fail(true, "refused the checkpoint of size %d as inconsistent with what it holds (422, proof from size %d): "+
+			"someone presented the witness a fork of this log, or this log's database was rewritten; it answered %q",
+			cp.Size, old, quoted(body))
 	case http.StatusForbidden:
 		return fail(false, "refused the checkpoint's signature (403): it does not trust this log's key for origin %q", cp.Origin)
 	case http.StatusNotFound:
 		return fail(false, "does not know this log (404): add origin %q and its key to the witness", cp.Origin)
 	}
 	return fail(false, "answered %d to add-checkpoint: %q", status, trunc(string(body)))
+}
+
+// quoted is a witness's answer as an alarm quotes it: trimmed, and cut
+// after 400 bytes.
+func quoted(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return s
 }
 
 // cosignature returns the first line of body that is a valid signature of
