@@ -21,6 +21,9 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"` // the request id
 }
 
+// problemURN prefixes every problem type's name.
+const problemURN = "urn:signet:error:"
+
 // problemType is one row of the error table: a name and its status.
 type problemType struct {
 	name   string
@@ -125,6 +128,8 @@ func (s *Server) problem(c *gin.Context, err error) Problem {
 		s.log.Warn("unavailable", "request_id", requestID(c), "err", err)
 		detail = "the log cannot take requests now; retry after the Retry-After delay"
 	}
-	return Problem{Type: "urn:signet:error:" + pt.name, Title: pt.title, Status: pt.status,
+	c.Set(problemKey, pt.name)
+	s.obs.Problem(pt.name)
+	return Problem{Type: problemURN + pt.name, Title: pt.title, Status: pt.status,
 		Detail: detail, Instance: requestID(c)}
 }
