@@ -54,7 +54,7 @@ var appendRoutes = map[string]ledger.Kind{
 }
 
 // batchRoute is the batch endpoint's route template.
-const batchRoute = "/v1/entries\\:batch"
+const batchRoute = "/v1/entries:batch"
 
 // problemKey is the gin context key of the problem type a request was
 // answered with.

@@ -108,7 +108,7 @@ func (l *limiters) bucket(key string, now time.Time) *limiter {
 
 // refuse counts n requests refused by l.
 func (l *limiters) refuse(n int) {
-	if l != nil {
+	if l != nil && n > 0 {
 		l.refused.Add(int64(n))
 	}
 }
@@ -135,7 +135,7 @@ func (s *Server) RateLimited() RateLimited {
 
 // allow takes a token for key, or reports how long to wait for one.
 func (l *limiters) allow(key string, now time.Time) (time.Duration, bool) {
-	n, wait := l.take(key, 1, now)
+	n, wait := l.tokens(key, 1, now)
 	return wait, n == 1
 }
 
@@ -143,6 +143,14 @@ func (l *limiters) allow(key string, now time.Time) (time.Duration, bool) {
 // fewer than n, also how long to wait for the next one. The caller refuses
 // the requests it took no token for: they are counted refused.
 func (l *limiters) take(key string, n int, now time.Time) (int, time.Duration) {
+	got, wait := l.tokens(key, n, now)
+	l.refuse(n - got)
+	return got, wait
+}
+
+// tokens takes up to n tokens for key and returns how many it took; if
+// fewer than n, also how long to wait for the next one.
+func (l *limiters) tokens(key string, n int, now time.Time) (int, time.Duration) {
 	if l == nil || n <= 0 {
 		return n, 0
 	}
@@ -156,7 +164,6 @@ func (l *limiters) take(key string, n int, now time.Time) (int, time.Duration) {
 	if got == n {
 		return n, 0
 	}
-	l.refused.Add(int64(n - max(got, 0)))
 	r := lim.ReserveN(now, 1)
 	wait := r.DelayFrom(now)
 	r.CancelAt(now)
