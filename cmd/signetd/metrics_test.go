@@ -348,8 +348,24 @@ func TestMetricsProcess(t *testing.T) {
 		t.Errorf("store pool: opened %v, max %v; want at least 1 and 16",
 			s1.value("signet_store_connections_opened_total"), s1.value("signet_store_connections_max"))
 	}
+	readmeListsMetrics(t, s1)
 	if q := s1.value("signet_sequencer_queue_depth"); q != 0 {
 		t.Errorf("signet_sequencer_queue_depth = %v with no appends in flight, want 0", q)
+	}
+}
+
+// readmeListsMetrics checks that README.md lists every signet_ metric of
+// s, so that the list cannot fall behind the code.
+func readmeListsMetrics(t *testing.T, s metricsScrape) {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range s {
+		if strings.HasPrefix(name, "signet_") && !strings.Contains(string(readme), "`"+name+"`") {
+			t.Errorf("README.md does not list the metric %s", name)
+		}
 	}
 }
 
@@ -467,6 +483,7 @@ func TestWitnessMetrics(t *testing.T) {
 		t.Errorf("lite refused %v, alarms %v, lite failures %v; want none", s.value("signet_witness_refusals_total", "witness=lite"),
 			s.value("signet_witness_alarm"), s.value("signet_witness_consecutive_failures", "witness=lite"))
 	}
+	readmeListsMetrics(t, s)
 	if n := len(s.series("signet_witness_alarm")); n != 3 {
 		t.Errorf("%d signet_witness_alarm series, want one per witness", n)
 	}
