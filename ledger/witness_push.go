@@ -3,12 +3,10 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -125,13 +123,7 @@ func (e *witnessing) requestBody(old int64, cp *Checkpoint) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b := fmt.Appendf(nil, "old %d\n", old)
-	for _, h := range proof {
-		b = append(b, base64.StdEncoding.EncodeToString(h[:])...)
-		b = append(b, '\n')
-	}
-	b = append(b, '\n')
-	return append(b, cp.Note...), nil
+	return (&signet.AddCheckpointRequest{OldSize: old, Proof: proof, Checkpoint: cp.Note}).Marshal(), nil
 }
 
 func readerOf(ctx context.Context, s Store) tlog.HashReader {
@@ -150,9 +142,8 @@ func (w *witness) answer(status int, body []byte, old int64, cp *Checkpoint) ([]
 		}
 		return fail(false, "answered 200 without a valid cosignature of its key %s", w.VKey)
 	case http.StatusConflict:
-		s := strings.TrimSuffix(string(body), "\n")
-		size, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || size < 0 || strconv.FormatInt(size, 10) != s {
+		size, err := signet.ParseTreeSize(body)
+		if err != nil {
 			return fail(false, "answered 409 Conflict with %q, not a text/x.tlog.size tree size", trunc(string(body)))
 		}
 		if size > cp.Size {
