@@ -177,6 +177,13 @@ func (s *Server) routes(e *gin.Engine) {
 	s.tlogRoutes(e)
 }
 
+// Mount serves h under prefix ("/ui" serves /ui/ and everything below
+// it), behind the server's request log, address rate limit and panic
+// recovery; h decides its own access. Call it before serving.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	s.engine.Any(prefix+"/*path", gin.WrapH(h))
+}
+
 // requestLog gives each request an id, logs one line when it ends and
 // tells the Observer. It never logs bodies, tokens or query values.
 func (s *Server) requestLog(c *gin.Context) {

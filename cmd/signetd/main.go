@@ -23,6 +23,7 @@ import (
 
 	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet/ui"
 )
 
 func main() {
@@ -128,6 +129,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	h.Mount("/ui", ui.New(ui.Config{Log: l, Server: h}))
 	mx.watch(l, h, store)
 	go mx.serve(log)
 	srv := newHTTPServer(h, defaultTimeouts)
