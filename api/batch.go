@@ -88,6 +88,7 @@ func (s *Server) postBatch(c *gin.Context) {
 			out[at[k]] = s.batchAnswer(c, r)
 		}
 	}
+	s.observeBatch(out)
 	c.JSON(http.StatusOK, gin.H{"results": out})
 }
 

@@ -61,6 +61,8 @@ type Config struct {
 	StreamStall time.Duration
 	// Logger gets one line per request. Optional.
 	Logger *slog.Logger
+	// Observer is told of every answer, for metrics. Optional.
+	Observer Observer
 }
 
 // Server is Signet's HTTP handler.
@@ -79,6 +81,7 @@ type Server struct {
 	batchBytes   *semaphore.Weighted
 	streamStall  time.Duration
 	engine       *gin.Engine
+	obs          Observer
 }
 
 // New returns the handler for cfg.
@@ -99,11 +102,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamStall == 0 {
 		cfg.StreamStall = 60 * time.Second
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	s := &Server{streamStall: cfg.StreamStall, log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
 		batchBytes:  semaphore.NewWeighted(cfg.BatchBytesInFlight),
 		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
 		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst),
-		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst)}
+		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst), obs: cfg.Observer}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
@@ -179,8 +185,8 @@ func (s *Server) Mount(prefix string, h http.Handler) {
 	s.engine.Any(prefix+"/*path", gin.WrapH(h))
 }
 
-// requestLog gives each request an id and logs one line when it ends. It
-// never logs bodies, tokens or query values.
+// requestLog gives each request an id, logs one line when it ends and
+// tells the Observer. It never logs bodies, tokens or query values.
 func (s *Server) requestLog(c *gin.Context) {
 	start := time.Now()
 	var b [8]byte
@@ -189,6 +195,7 @@ func (s *Server) requestLog(c *gin.Context) {
 	c.Set("request_id", id)
 	c.Header("X-Request-Id", id)
 	c.Next()
+	s.observe(c, time.Since(start))
 	s.log.Info("request", "request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
 		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration", time.Since(start),
 		"client", c.ClientIP())

@@ -18,11 +18,13 @@ import (
 // maxWitnessAnswer bounds the body of a witness's answer.
 const maxWitnessAnswer = 64 << 10
 
-// witnessError is a failed push: what to log and keep in the status, and
-// whether it is an alarm (evidence of a fork or a rollback).
+// witnessError is a failed push: what to log and keep in the status,
+// whether it is an alarm (evidence of a fork or a rollback), and the HTTP
+// status the witness answered (0 if none).
 type witnessError struct {
-	msg   string
-	alarm bool
+	msg    string
+	alarm  bool
+	status int
 }
 
 func (e *witnessError) Error() string { return e.msg }
@@ -45,7 +47,7 @@ func (e *witnessing) push(w *witness, cp *Checkpoint) *Cosignature {
 			w.mu.Unlock()
 			continue
 		case err == nil && line == nil:
-			err = &witnessError{msg: fmt.Sprintf("witness %s answered 409 Conflict three times in a row (last size %d)", w.Name, conflict)}
+			err = &witnessError{status: http.StatusConflict, msg: fmt.Sprintf("witness %s answered 409 Conflict three times in a row (last size %d)", w.Name, conflict)}
 		case err == nil:
 			w.succeeded(cp.Size)
 			return &Cosignature{Witness: w.VKey, Line: line}
@@ -131,7 +133,7 @@ func readerOf(ctx context.Context, s Store) tlog.HashReader {
 // answer reads a witness's answer to add-checkpoint.
 func (w *witness) answer(status int, body []byte, old int64, cp *Checkpoint) ([]byte, int64, error) {
 	fail := func(alarm bool, format string, args ...any) ([]byte, int64, error) {
-		return nil, 0, &witnessError{alarm: alarm, msg: fmt.Sprintf("witness %s: ", w.Name) + fmt.Sprintf(format, args...)}
+		return nil, 0, &witnessError{alarm: alarm, status: status, msg: fmt.Sprintf("witness %s: ", w.Name) + fmt.Sprintf(format, args...)}
 	}
 	switch status {
 	case http.StatusOK:
@@ -209,6 +211,7 @@ func (e *witnessing) failed(w *witness, err error) {
 	if e.ctx.Err() != nil {
 		return // shutting down
 	}
+	e.cfg.Observer.WitnessFailed(w.Name, we.status, we.alarm)
 	w.mu.Lock()
 	now := time.Now()
 	w.st.Failures++
