@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"github.com/signet-ledger/signet/keys"
 	"time"
+
+	"github.com/signet-ledger/signet/keys"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -145,4 +147,22 @@ func (r *Record) JWS() (*keys.JWS, error) {
 // for an operator record the JSON the server wrote.
 func (r *Record) PayloadJSON() ([]byte, error) {
 	return base64.RawURLEncoding.Strict().DecodeString(r.Payload)
+}
+
+// ShownPayload is the payload shown for reading beside the record
+// (docs/PROTOCOL.md, R7): the signed payload decoded from the JWS, never
+// another copy, or null if that is not JSON.
+func (r *Record) ShownPayload() json.RawMessage {
+	if p, err := r.PayloadJSON(); err == nil && json.Valid(p) {
+		return p
+	}
+	return json.RawMessage("null")
+}
+
+// Wire returns r as an export line and the API show it, its JWS parts
+// always present and its payload shown as [Record.ShownPayload].
+func (r *Record) Wire() *WireRecord {
+	return &WireRecord{Index: r.Index, Kind: string(r.Kind), Signer: r.Signer, KID: r.KID,
+		IntegratedTime: FormatTime(r.IntegratedTime), Hash: r.Hash.String(), PrevHash: r.PrevHash.String(),
+		Payload: r.ShownPayload(), JWS: &WireJWS{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}}
 }

@@ -152,3 +152,33 @@ type IndexedError struct {
 
 func (e *IndexedError) Error() string { return e.Err.Error() }
 func (e *IndexedError) Unwrap() error { return e.Err }
+
+// ResumeReplay returns the state of a log's first size records, the last
+// of which has hash prev, rebuilt from the key records among them alone:
+// what a verifier that read those records earlier keeps, so that it can
+// go on from index size with [Replay.Next] without reading them again.
+// Entries never change the registry, so the key records, in index order,
+// are all it needs; each is checked again with [RecordHash] and [Check],
+// and a key record that breaks a rule, or is out of order or at or
+// beyond size, is an error. The nonces of the records before size are not kept: the
+// resumed replay checks R22 only among the records after them.
+func ResumeReplay(keyRecords []*Record, size int64, prev Hash) (*Replay, error) {
+	r := NewReplay()
+	last := int64(-1)
+	for _, rec := range keyRecords {
+		switch {
+		case rec.Index <= last || rec.Index >= size:
+			return nil, broke(RuleIndex, ErrMalformed, "key record %d is out of order, or not among the first %d records", rec.Index, size)
+		case rec.Kind == KindEntry:
+			return nil, broke(RuleKind, ErrMalformed, "record %d is an entry, not a key record", rec.Index)
+		case RecordHash(rec) != rec.Hash:
+			return nil, broke(RuleHash, ErrMalformed, "key record %d: the hash of its fields is not the stated %s", rec.Index, rec.Hash)
+		}
+		if _, err := Check(r.Registry, rec); err != nil {
+			return nil, err
+		}
+		last = rec.Index
+	}
+	r.Resync(size, prev)
+	return r, nil
+}

@@ -87,13 +87,17 @@ func (w *WireRecord) Record() (*Record, error) {
 	return r, nil
 }
 
+// FormatTime writes an integrated time as the API does, [ParseTime]'s
+// inverse.
+func FormatTime(t time.Time) string { return Time(t).Format(time.RFC3339Nano) }
+
 // ParseTime parses an integrated time as the API writes it: RFC 3339 in
 // UTC ("Z"), with the fraction of a second trimmed of trailing zeros and
 // at most microseconds, which is all the log keeps. Any other spelling of
 // the same instant is refused, so one time has one text form.
 func ParseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || Time(t).Format(time.RFC3339Nano) != s {
+	if err != nil || FormatTime(t) != s {
 		return time.Time{}, fmt.Errorf("%w: integrated_time %q is not RFC 3339 UTC with at most microseconds", ErrMalformed, trunc(s))
 	}
 	return Time(t), nil

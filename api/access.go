@@ -26,12 +26,17 @@ func newTokens(list ...string) tokens {
 // compares against every token, so the time does not say which matched.
 func (t tokens) match(c *gin.Context) bool {
 	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	return ok && t.has(tok)
+}
+
+// has reports whether tok is one of t, in time that does not say which.
+func (t tokens) has(tok string) bool {
 	sum := sha256.Sum256([]byte(tok))
 	found := 0
 	for _, want := range t {
 		found |= subtle.ConstantTimeCompare(sum[:], want[:])
 	}
-	return ok && tok != "" && found == 1
+	return tok != "" && found == 1
 }
 
 // admin requires the admin bearer token.
@@ -49,4 +54,13 @@ func (s *Server) reader(c *gin.Context) {
 	}
 	c.Header("WWW-Authenticate", `Bearer realm="signet"`)
 	s.fail(c, unauthorized("reading the log needs a reader or admin bearer token"))
+}
+
+// PublicReads reports whether anyone may read the log (Config.PublicReads).
+func (s *Server) PublicReads() bool { return s.publicReads }
+
+// CanRead reports whether token authorises reads as a bearer token does:
+// a reader or the admin token. With public reads any token may read.
+func (s *Server) CanRead(token string) bool {
+	return s.publicReads || s.readerTokens.has(token) || s.adminTokens.has(token)
 }

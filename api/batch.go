@@ -85,6 +85,7 @@ func (s *Server) postBatch(c *gin.Context) {
 			out[at[k]] = s.batchAnswer(c, r)
 		}
 	}
+	s.observeBatch(out)
 	writeBatch(c, out)
 }
 

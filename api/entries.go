@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -60,10 +61,16 @@ func (s *Server) getEntry(c *gin.Context) {
 	c.JSON(http.StatusOK, newRecordView(r, true))
 }
 
-// listEntries pages through the log: ?signer=&kind=&after=&limit=.
+// listEntries pages through the log: ?signer=&kind=&match=&after=&limit=.
 func (s *Server) listEntries(c *gin.Context) {
 	q := ledger.Query{Signer: c.Query("signer"), After: -1, Limit: 100}
 	var err error
+	if m, ok := c.GetQuery("match"); ok {
+		if q.Match, err = ledger.ParseMatch([]byte(m)); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	if k := c.Query("kind"); k != "" {
 		if q.Kind, err = ledger.ParseKind(k); err != nil {
 			s.fail(c, err)
@@ -74,13 +81,9 @@ func (s *Server) listEntries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if l, ok := c.GetQuery("limit"); ok {
-		n, err := parseIndex("limit", l)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(c, malformed("limit must be between 1 and 1000"))
-			return
-		}
-		q.Limit = int(n)
+	if q.Limit, err = queryLimit(c, 100, 1000); err != nil {
+		s.fail(c, err)
+		return
 	}
 	recs, err := s.ledger.Records(c, q)
 	if err != nil {
@@ -99,6 +102,20 @@ func (s *Server) listEntries(c *gin.Context) {
 		out.Next = &next
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// queryLimit reads the query parameter limit, def if absent; it must be
+// between 1 and max.
+func queryLimit(c *gin.Context, def, max int) (int, error) {
+	l, ok := c.GetQuery("limit")
+	if !ok {
+		return def, nil
+	}
+	n, err := parseIndex("limit", l)
+	if err != nil || n < 1 || n > int64(max) {
+		return 0, malformed(fmt.Sprintf("limit must be between 1 and %d", max))
+	}
+	return int(n), nil
 }
 
 func (s *Server) verify(c *gin.Context) {

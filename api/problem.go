@@ -21,6 +21,9 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"` // the request id
 }
 
+// problemURN prefixes every problem type's name.
+const problemURN = "urn:signet:error:"
+
 // problemType is one row of the error table: a name and its status.
 type problemType struct {
 	name   string
@@ -107,10 +110,20 @@ func (s *Server) fail(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(p.Status, p)
 }
 
-// problem turns err into a Problem by the error table. An error the table
-// does not know is a bug: it is logged in full and the client sees only
-// "internal error". Unavailability is logged and given a fixed detail.
+// problem is [Server.Problem] for the request c, whose problem type it
+// keeps for the Observer (see observe.go).
 func (s *Server) problem(c *gin.Context, err error) Problem {
+	p := s.Problem(requestID(c), err)
+	c.Set(problemKey, p.Type[len(problemURN):])
+	return p
+}
+
+// Problem turns err into a Problem by the error table, for the request
+// with id requestID. An error the table does not know is a bug: it is
+// logged in full and the client sees only "internal error".
+// Unavailability is logged and given a fixed detail. Pages mounted on the
+// server ([Server.Mount]) answer their errors by it too.
+func (s *Server) Problem(requestID string, err error) Problem {
 	pt, detail := ptInternal, "internal error"
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
@@ -120,11 +133,12 @@ func (s *Server) problem(c *gin.Context, err error) Problem {
 	}
 	switch pt.status {
 	case http.StatusInternalServerError:
-		s.log.Error("internal error", "request_id", requestID(c), "err", err)
+		s.log.Error("internal error", "request_id", requestID, "err", err)
 	case http.StatusServiceUnavailable:
-		s.log.Warn("unavailable", "request_id", requestID(c), "err", err)
+		s.log.Warn("unavailable", "request_id", requestID, "err", err)
 		detail = "the log cannot take requests now; retry after the Retry-After delay"
 	}
-	return Problem{Type: "urn:signet:error:" + pt.name, Title: pt.title, Status: pt.status,
-		Detail: detail, Instance: requestID(c)}
+	s.obs.Problem(pt.name)
+	return Problem{Type: problemURN + pt.name, Title: pt.title, Status: pt.status,
+		Detail: detail, Instance: requestID}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,6 +62,7 @@ type limiters struct {
 	m        map[string]*limiter
 	overflow *limiter
 	swept    time.Time
+	refused  atomic.Int64 // requests refused for want of a token
 }
 
 type limiter struct {
@@ -104,15 +106,51 @@ func (l *limiters) bucket(key string, now time.Time) *limiter {
 	return lim
 }
 
+// refuse counts n requests refused by l.
+func (l *limiters) refuse(n int) {
+	if l != nil && n > 0 {
+		l.refused.Add(int64(n))
+	}
+}
+
+// count is the number of requests l refused.
+func (l *limiters) count() int64 {
+	if l == nil {
+		return 0
+	}
+	return l.refused.Load()
+}
+
+// RateLimited counts the requests each limit of [RateLimit] refused, a
+// batch's entries one by one.
+type RateLimited struct {
+	Addr, KID, Failures int64
+}
+
+// RateLimited returns the requests each limit refused since the server
+// started.
+func (s *Server) RateLimited() RateLimited {
+	return RateLimited{Addr: s.byAddr.count(), KID: s.byKID.count(), Failures: s.failures.count()}
+}
+
 // allow takes a token for key, or reports how long to wait for one.
 func (l *limiters) allow(key string, now time.Time) (time.Duration, bool) {
-	n, wait := l.take(key, 1, now)
+	n, wait := l.tokens(key, 1, now)
 	return wait, n == 1
 }
 
 // take takes up to n tokens for key and returns how many it took; if
-// fewer than n, also how long to wait for the next one.
+// fewer than n, also how long to wait for the next one. The caller refuses
+// the requests it took no token for: they are counted refused.
 func (l *limiters) take(key string, n int, now time.Time) (int, time.Duration) {
+	got, wait := l.tokens(key, n, now)
+	l.refuse(n - got)
+	return got, wait
+}
+
+// tokens takes up to n tokens for key and returns how many it took; if
+// fewer than n, also how long to wait for the next one.
+func (l *limiters) tokens(key string, n int, now time.Time) (int, time.Duration) {
 	if l == nil || n <= 0 {
 		return n, 0
 	}
@@ -163,6 +201,7 @@ func (l *limiters) size() int {
 // limitAddr applies the per-address limit to every request.
 func (s *Server) limitAddr(c *gin.Context) {
 	if wait, ok := s.byAddr.allow(c.ClientIP(), time.Now()); !ok {
+		s.byAddr.refuse(1)
 		s.fail(c, &rateLimitedError{wait, "too many requests from this address"})
 	}
 }
@@ -178,6 +217,7 @@ func (s *Server) gate(c *gin.Context) gate { return gate{s, c.ClientIP()} }
 // Check refuses the request if its address has no failures left.
 func (g gate) Check() error {
 	if wait, ok := g.s.failures.peek(g.addr, time.Now()); !ok {
+		g.s.failures.refuse(1)
 		return &rateLimitedError{wait, "too many signed requests from this address failed their checks"}
 	}
 	return nil
@@ -186,6 +226,7 @@ func (g gate) Check() error {
 // Verified charges the request to its key.
 func (g gate) Verified(kid string) error {
 	if wait, ok := g.s.byKID.allow(kid, time.Now()); !ok {
+		g.s.byKID.refuse(1)
 		return &rateLimitedError{wait, "too many requests signed by this key"}
 	}
 	return nil

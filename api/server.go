@@ -61,6 +61,8 @@ type Config struct {
 	StreamStall time.Duration
 	// Logger gets one line per request. Optional.
 	Logger *slog.Logger
+	// Observer is told of every answer, for metrics. Optional.
+	Observer Observer
 }
 
 // Server is Signet's HTTP handler.
@@ -79,6 +81,7 @@ type Server struct {
 	batchBytes   *semaphore.Weighted
 	streamStall  time.Duration
 	engine       *gin.Engine
+	obs          Observer
 }
 
 // New returns the handler for cfg.
@@ -99,11 +102,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamStall == 0 {
 		cfg.StreamStall = 60 * time.Second
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	s := &Server{streamStall: cfg.StreamStall, log: cfg.Logger, ledger: cfg.Log, logKey: cfg.LogKey, maxBody: cfg.MaxBody, maxBatchBody: cfg.MaxBatchBody,
 		batchBytes:  semaphore.NewWeighted(cfg.BatchBytesInFlight),
 		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
 		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst),
-		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst)}
+		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst), obs: cfg.Observer}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
@@ -161,6 +167,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/entries", s.listEntries)
 	read.GET("/entries/:index", s.getEntry)
 	read.GET("/entries/:index/verify", s.verify)
+	read.GET("/signers", s.listSigners)
 	read.GET("/signers/:signer", s.getSigner)
 	post := v1.Group("", s.freshNonce)
 	post.POST("/entries", s.postEntry)
@@ -171,8 +178,15 @@ func (s *Server) routes(e *gin.Engine) {
 	s.tlogRoutes(e)
 }
 
-// requestLog gives each request an id and logs one line when it ends. It
-// never logs bodies, tokens or query values.
+// Mount serves h under prefix ("/ui" serves /ui/ and everything below
+// it), behind the server's request log, address rate limit and panic
+// recovery; h decides its own access. Call it before serving.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	s.engine.Any(prefix+"/*path", gin.WrapH(h))
+}
+
+// requestLog gives each request an id, logs one line when it ends and
+// tells the Observer. It never logs bodies, tokens or query values.
 func (s *Server) requestLog(c *gin.Context) {
 	start := time.Now()
 	var b [8]byte
@@ -181,10 +195,12 @@ func (s *Server) requestLog(c *gin.Context) {
 	c.Set("request_id", id)
 	c.Header("X-Request-Id", id)
 	c.Next()
+	took := time.Since(start)
+	s.observe(c, took)
 	// Typed attributes: the line allocates no boxed values.
 	s.log.LogAttrs(c, slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()), slog.Int("bytes", c.Writer.Size()),
-		slog.Duration("duration", time.Since(start)), slog.String("client", c.ClientIP()))
+		slog.Duration("duration", took), slog.String("client", c.ClientIP()))
 }
 
 func requestID(c *gin.Context) string { return c.GetString("request_id") }

@@ -32,6 +32,39 @@ func (s *Server) getSigner(c *gin.Context) {
 	c.JSON(200, newSignerView(sg))
 }
 
+// listSigners pages through the signer directory: ?after=&limit=, in
+// bytewise id order.
+func (s *Server) listSigners(c *gin.Context) {
+	after := c.Query("after")
+	if after != "" {
+		if err := registry.CheckSignerID(after); err != nil {
+			s.fail(c, malformed("after must be a signer id: "+err.Error()))
+			return
+		}
+	}
+	limit, err := queryLimit(c, 100, ledger.MaxSignersPage)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	sgs, err := s.ledger.Signers(c, after, limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := struct {
+		Signers []signerSummaryView `json:"signers"`
+		Next    *string             `json:"next"`
+	}{Signers: []signerSummaryView{}}
+	for _, sg := range sgs {
+		out.Signers = append(out.Signers, newSignerSummaryView(sg))
+	}
+	if len(sgs) == limit {
+		out.Next = &sgs[len(sgs)-1].ID
+	}
+	c.JSON(200, out)
+}
+
 // addKey adds a key to a signer (ACME-style key change).
 func (s *Server) addKey(c *gin.Context) {
 	req, err := s.signed(c)

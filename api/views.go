@@ -36,12 +36,7 @@ func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // decoded from the signed JWS payload, never from another copy.
 func newRecordView(r *ledger.Record, withJWS bool) recordView {
 	v := recordView{Index: r.Index, Kind: r.Kind, Signer: r.Signer, KID: r.KID,
-		IntegratedTime: timeString(r.IntegratedTime), Hash: r.Hash, PrevHash: r.PrevHash}
-	if p, err := r.PayloadJSON(); err == nil && json.Valid(p) {
-		v.Payload = p
-	} else {
-		v.Payload = json.RawMessage("null")
-	}
+		IntegratedTime: timeString(r.IntegratedTime), Hash: r.Hash, PrevHash: r.PrevHash, Payload: r.ShownPayload()}
 	if withJWS {
 		v.JWS = &jwsView{Protected: r.Protected, Payload: r.Payload, Signature: r.Signature}
 	}
@@ -118,6 +113,34 @@ func newSignerView(s registry.Signer) signerView {
 	v := signerView{Signer: s.ID, RegisteredAt: timeString(s.RegisteredTime), LogIndex: s.RegisteredAt, Keys: []keyView{}}
 	for _, k := range s.Keys {
 		v.Keys = append(v.Keys, newKeyView(k))
+	}
+	return v
+}
+
+// signerSummaryView is one signer of the directory: its key counts and
+// whether it can still sign.
+type signerSummaryView struct {
+	Signer       string `json:"signer"`
+	RegisteredAt string `json:"registered_at"`
+	LogIndex     int64  `json:"log_index"`
+	// Status is "active" while the signer has an active key, else
+	// "inactive": every key revoked, so it can sign nothing more.
+	Status      string `json:"status"`
+	ActiveKeys  int    `json:"active_keys"`
+	RevokedKeys int    `json:"revoked_keys"`
+}
+
+func newSignerSummaryView(s registry.Signer) signerSummaryView {
+	v := signerSummaryView{Signer: s.ID, RegisteredAt: timeString(s.RegisteredTime), LogIndex: s.RegisteredAt, Status: "inactive"}
+	for _, k := range s.Keys {
+		if k.Status() == registry.StatusActive {
+			v.ActiveKeys++
+		} else {
+			v.RevokedKeys++
+		}
+	}
+	if v.ActiveKeys > 0 {
+		v.Status = "active"
 	}
 	return v
 }

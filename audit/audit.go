@@ -65,10 +65,12 @@ package audit
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/signet-ledger/signet"
@@ -116,11 +118,21 @@ type Options struct {
 	// Progress, if set, is called now and then from the reading goroutine
 	// with the records read and bytes consumed so far.
 	Progress func(records, bytes int64)
+	// Resume, if set, is where an earlier audit of the same log stopped
+	// ([Summary.Resume]): the export then starts at record Resume.Size
+	// (signet export --from), and the audit checks its records as if it
+	// had read the ones before: the registry is rebuilt from
+	// Resume.KeyRecords ([signet.ResumeReplay]), the first record must
+	// link to Resume.Prev, and the Merkle tree grows from Resume.Tree, so
+	// that R25 and R26 are checked of the whole log. What it cannot check
+	// is R22 against the nonces of the records before Resume.Size.
+	// Optional. Default: the export starts at index 0.
+	Resume *Resume
 }
 
 // Summary describes an audited export.
 type Summary struct {
-	Records   int64 // records replayed, from index 0
+	Records   int64 // records replayed, from index 0 (with Options.Resume, those before it counted)
 	Entries   int64 // of which journal entries
 	KeyEvents int64 // of which registrations, key additions and revocations
 	Signers   int   // signers in the rebuilt registry
@@ -141,6 +153,9 @@ type Summary struct {
 	// failures: the rest of the export is unchecked.
 	Stopped bool
 	Elapsed time.Duration
+	// Resume is where the audit stopped, for [Options.Resume] of the
+	// next audit of the log; nil unless the export verified.
+	Resume *Resume
 }
 
 // Rate is records audited per second.
@@ -182,6 +197,8 @@ type auditor struct {
 	sum      Summary
 	end      *signet.WireExportEnd
 	endLine  int64
+	last     signet.Hash       // the stated hash of the last record applied
+	keyLines []json.RawMessage // the lines of the key records applied, for Summary.Resume
 }
 
 func newAuditor(opts Options) (*auditor, error) {
@@ -202,6 +219,11 @@ func newAuditor(opts Options) (*auditor, error) {
 		opts.MaxFailures = 100
 	}
 	a := &auditor{opts: opts, replay: signet.NewReplay()}
+	if opts.Resume != nil {
+		if err := a.resume(opts.Resume); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Checkpoint != nil {
 		cp, err := a.openCheckpoint(opts.Checkpoint, opts.Origin)
 		if err != nil {
@@ -209,6 +231,9 @@ func newAuditor(opts Options) (*auditor, error) {
 		}
 		a.external = cp
 		a.sum.External = cp
+		if err := a.externalBeforeExport(); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -298,12 +323,12 @@ func (a *auditor) readLine(ctx context.Context, b []byte, v *verifier) error {
 		a.end, a.endLine = end, a.line
 		return nil
 	}
-	return a.record(ctx, w, len(b), v)
+	return a.record(ctx, w, b, v)
 }
 
-// record checks one record line, of n bytes, in log order and queues
-// the rest of its checks.
-func (a *auditor) record(ctx context.Context, w *signet.WireRecord, n int, v *verifier) error {
+// record checks one record line in log order and queues the rest of its
+// checks.
+func (a *auditor) record(ctx context.Context, w *signet.WireRecord, line []byte, v *verifier) error {
 	rec, err := w.Record()
 	if err != nil {
 		index := w.Index
@@ -336,7 +361,8 @@ func (a *auditor) record(ctx context.Context, w *signet.WireRecord, n int, v *ve
 		return nil
 	}
 	a.count(rec.Kind)
-	return v.add(ctx, job{index: rec.Index, line: a.line, check: check, shown: w.Payload, signed: rec.Payload}, n)
+	a.keep(rec, line)
+	return v.add(ctx, job{index: rec.Index, line: a.line, check: check, shown: w.Payload, signed: rec.Payload}, len(line))
 }
 
 // next applies rec to the replay. A record out of place (R4) or off the
@@ -401,6 +427,9 @@ func (a *auditor) summarize(d time.Duration) {
 	}
 	f := a.fails.sorted()
 	a.sum.Failures = f[:min(len(f), a.opts.MaxFailures)]
+	if len(f) == 0 && !a.sum.Stopped && !a.holes {
+		a.sum.Resume = &Resume{Size: a.tree.size, Prev: a.last, Tree: slices.Clone(a.tree.hashes), KeyRecords: a.keyLines}
+	}
 }
 
 // countReader counts the bytes read through it.

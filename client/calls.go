@@ -125,6 +125,9 @@ func (c *Client) Entries(ctx context.Context, q Query) (*Page, error) {
 	if q.Kind != "" {
 		v.Set("kind", q.Kind)
 	}
+	if q.Match != "" {
+		v.Set("match", q.Match)
+	}
 	if q.After != "" {
 		v.Set("after", q.After)
 	}
@@ -145,6 +148,21 @@ func (c *Client) Verify(ctx context.Context, i int64) (*Verification, error) {
 func (c *Client) Signer(ctx context.Context, id string) (*SignerInfo, error) {
 	var s SignerInfo
 	return &s, c.get(ctx, "/v1/signers/"+url.PathEscape(id), &s)
+}
+
+// SignersPage returns one page of the signer directory: the signers whose
+// ids sort after after ("" for the first), at most limit (0: the server's
+// default) of them.
+func (c *Client) SignersPage(ctx context.Context, after string, limit int) (*SignerPage, error) {
+	v := url.Values{}
+	if after != "" {
+		v.Set("after", after)
+	}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	var p SignerPage
+	return &p, c.get(ctx, "/v1/signers?"+v.Encode(), &p)
 }
 
 // Checkpoint returns the latest signed checkpoint, unverified.

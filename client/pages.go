@@ -58,3 +58,46 @@ func checkAdvance(page *Page, after string, last *int64) error {
 	}
 	return nil
 }
+
+// Signers yields every signer of the directory in id order, following the
+// server's pages, pageSize (0: the server's default) at a time. As
+// [Client.Records], it checks that the pages advance (each id sorts after
+// the last), yielding an error wrapping [ErrVerification] if not.
+func (c *Client) Signers(ctx context.Context, pageSize int) iter.Seq2[*SignerSummary, error] {
+	return func(yield func(*SignerSummary, error) bool) {
+		after := ""
+		for {
+			page, err := c.SignersPage(ctx, after, pageSize)
+			if err == nil {
+				err = checkSignersAdvance(page, after)
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i := range page.Signers {
+				if !yield(&page.Signers[i], nil) {
+					return
+				}
+			}
+			if page.Next == nil {
+				return
+			}
+			after = *page.Next
+		}
+	}
+}
+
+func checkSignersAdvance(page *SignerPage, after string) error {
+	last := after
+	for _, s := range page.Signers {
+		if s.Signer <= last {
+			return verifyFailed("the server's signer pages do not advance: %q came after %q", s.Signer, last)
+		}
+		last = s.Signer
+	}
+	if page.Next != nil && (len(page.Signers) == 0 || *page.Next <= after) {
+		return verifyFailed("the server's signer pages do not advance: next %q after %q", *page.Next, after)
+	}
+	return nil
+}

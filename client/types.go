@@ -79,6 +79,25 @@ type SignerInfo struct {
 	Keys         []Key  `json:"keys"`
 }
 
+// SignerSummary is one signer of the directory (GET /v1/signers).
+type SignerSummary struct {
+	Signer       string `json:"signer"`
+	RegisteredAt string `json:"registered_at"`
+	LogIndex     int64  `json:"log_index"`
+	// Status is "active" while the signer has an active key, else
+	// "inactive".
+	Status      string `json:"status"`
+	ActiveKeys  int    `json:"active_keys"`
+	RevokedKeys int    `json:"revoked_keys"`
+}
+
+// SignerPage is one page of the signer directory; pass Next back as the
+// next call's after.
+type SignerPage struct {
+	Signers []SignerSummary `json:"signers"`
+	Next    *string         `json:"next"`
+}
+
 // Verification is the server's verification of one record.
 type Verification struct {
 	Index    int64 `json:"index"`
@@ -105,8 +124,11 @@ type Page struct {
 type Query struct {
 	Signer string
 	Kind   string
-	After  string
-	Limit  int
+	// Match, if not empty, is a JSON object: only records whose payload
+	// contains it (jsonb @> containment; docs/PROTOCOL.md) are selected.
+	Match string
+	After string
+	Limit int
 }
 
 // RevokeRequest is the payload of a revocation.

@@ -49,6 +49,10 @@ type Config struct {
 	TileCache int64
 	// Logger receives errors the client does not see. Optional.
 	Logger *slog.Logger
+	// Observer is told of commits, verifications, store failures and
+	// witness failures, for metrics (see the observing section of
+	// observe.go). Optional. Default nil: nothing is told.
+	Observer Observer
 
 	// Witnesses is the witness policy (c2sp.org/tlog-policy): every new
 	// checkpoint is sent to each of its witnesses, at the URL of its line,
@@ -96,6 +100,11 @@ func (c *Config) defaults() {
 	}
 	if c.TileCache == 0 {
 		c.TileCache = DefaultTileCache
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
+	} else if c.Store != nil {
+		c.Store = observedStore{c.Store, c.Observer}
 	}
 }
 
@@ -147,7 +156,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l.seq = newSequencer(sequencerConfig{
 		Naive: cfg.NaiveCommit, MaxBatch: cfg.MaxBatch, MaxDelay: cfg.MaxDelay, Queue: cfg.Queue, Timeout: 30 * time.Second,
-		NonceTTL: cfg.NonceTTL, OnCommit: onCommit,
+		NonceTTL: cfg.NonceTTL, OnCommit: onCommit, Observer: cfg.Observer,
 	}, cfg.Store, l.reg, sign, func(note []byte) (*Checkpoint, error) {
 		return OpenCheckpoint(note, cfg.Origin, cfg.Verifier)
 	})
@@ -198,4 +207,17 @@ func (l *Log) Signer(ctx context.Context, id string) (registry.Signer, error) {
 		return registry.Signer{}, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return l.store.Signer(ctx, id)
+}
+
+// MaxSignersPage bounds the limit of [Log.Signers].
+const MaxSignersPage = 1000
+
+// Signers returns a page of the signer directory: the signers whose ids
+// sort after after, in id order, at most limit of them, with their keys.
+// A limit outside 1 to [MaxSignersPage] wraps [ErrMalformed].
+func (l *Log) Signers(ctx context.Context, after string, limit int) ([]registry.Signer, error) {
+	if limit < 1 || limit > MaxSignersPage {
+		return nil, malformedf("limit must be between 1 and %d", MaxSignersPage)
+	}
+	return l.store.Signers(ctx, after, limit)
 }

@@ -59,6 +59,8 @@ type sequencerConfig struct {
 	// OnCommit, if not nil, is called after each commit that moved the
 	// head, from the committing goroutine: it must return at once.
 	OnCommit func()
+	// Observer is told of every transaction.
+	Observer Observer
 }
 
 // sequencer assigns indexes. It is the only writer of its log in this
@@ -192,11 +194,13 @@ func (s *sequencer) commit(batch []*pending) {
 	defer cancel()
 	res := make([]result, len(batch))
 	var tree *committedTree
+	start := time.Now()
 	err := s.store.Sequence(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		tree, err = s.sequence(ctx, tx, batch, res)
 		return err
 	})
+	s.observe(len(batch), tree, time.Since(start), err)
 	if err != nil {
 		s.frontierSize.Store(-1)
 		if !errors.Is(err, ErrUnavailable) {
@@ -220,6 +224,15 @@ func (s *sequencer) commit(batch []*pending) {
 		}
 		p.done <- r
 	}
+}
+
+// observe tells the Observer of one transaction.
+func (s *sequencer) observe(requests int, tree *committedTree, d time.Duration, err error) {
+	records := 0
+	if err == nil && tree != nil {
+		records = int(tree.size - tree.from)
+	}
+	s.cfg.Observer.Committed(requests, records, d, err)
 }
 
 // sequence decides every request of batch under the lock, filling res, and

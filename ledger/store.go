@@ -22,15 +22,20 @@ type StoredHash struct {
 	Hash  tlog.Hash
 }
 
-// Query selects records for [Store.Records]. An empty Signer or Kind, or
-// a false KeyEvents, does not filter.
+// Query selects records for [Store.Records]. An empty Signer or Kind, a
+// false KeyEvents or a nil Match does not filter.
 type Query struct {
 	Signer string
 	Kind   Kind
 	// KeyEvents selects only key records: every kind but entry.
 	KeyEvents bool
-	After     int64 // only records with index > After; -1 for all
-	Limit     int   // at most this many; must be > 0
+	// Match selects only records whose payload contains its object
+	// ([Match]). A store answers it from an index of its own, never by
+	// reading every record, and its answers are exactly those of
+	// [Match.Selects] on every record.
+	Match *Match
+	After int64 // only records with index > After; -1 for all
+	Limit int   // at most this many; must be > 0
 }
 
 // Store is the persistent state of one log.
@@ -62,6 +67,10 @@ type Store interface {
 	Signer(ctx context.Context, id string) (registry.Signer, error)
 	// Key returns the key kid.
 	Key(ctx context.Context, kid string) (registry.Key, error)
+	// Signers returns the signers whose ids sort after after (bytewise;
+	// "" for the first), in id order, at most limit (> 0) of them, each
+	// with its keys in the order added, as [Store.Signer] returns them.
+	Signers(ctx context.Context, after string, limit int) ([]registry.Signer, error)
 	// Secret returns the secret called name, first storing gen() under that
 	// name if none exists; every process sharing the store gets the same one.
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)

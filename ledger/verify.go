@@ -45,6 +45,14 @@ const StatusOperator registry.Status = "operator"
 // neighbours, its key's history in the log and the latest checkpoint.
 // A record that should exist but does not is reported, not an error.
 func (l *Log) Verify(ctx context.Context, i int64) (*Verification, error) {
+	v, err := l.verifyRecord(ctx, i)
+	if err == nil {
+		l.cfg.Observer.Verified(v)
+	}
+	return v, err
+}
+
+func (l *Log) verifyRecord(ctx context.Context, i int64) (*Verification, error) {
 	head, err := l.store.Head(ctx)
 	if err != nil {
 		return nil, err

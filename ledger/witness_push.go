@@ -3,12 +3,10 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,11 +18,13 @@ import (
 // maxWitnessAnswer bounds the body of a witness's answer.
 const maxWitnessAnswer = 64 << 10
 
-// witnessError is a failed push: what to log and keep in the status, and
-// whether it is an alarm (evidence of a fork or a rollback).
+// witnessError is a failed push: what to log and keep in the status,
+// whether it is an alarm (evidence of a fork or a rollback), and the HTTP
+// status the witness answered (0 if none).
 type witnessError struct {
-	msg   string
-	alarm bool
+	msg    string
+	alarm  bool
+	status int
 }
 
 func (e *witnessError) Error() string { return e.msg }
@@ -47,7 +47,7 @@ func (e *witnessing) push(w *witness, cp *Checkpoint) *Cosignature {
 			w.mu.Unlock()
 			continue
 		case err == nil && line == nil:
-			err = &witnessError{msg: fmt.Sprintf("witness %s answered 409 Conflict three times in a row (last size %d)", w.Name, conflict)}
+			err = &witnessError{status: http.StatusConflict, msg: fmt.Sprintf("witness %s answered 409 Conflict three times in a row (last size %d)", w.Name, conflict)}
 		case err == nil:
 			w.succeeded(cp.Size)
 			return &Cosignature{Witness: w.VKey, Line: line}
@@ -123,13 +123,7 @@ func (e *witnessing) requestBody(old int64, cp *Checkpoint) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b := fmt.Appendf(nil, "old %d\n", old)
-	for _, h := range proof {
-		b = append(b, base64.StdEncoding.EncodeToString(h[:])...)
-		b = append(b, '\n')
-	}
-	b = append(b, '\n')
-	return append(b, cp.Note...), nil
+	return (&signet.AddCheckpointRequest{OldSize: old, Proof: proof, Checkpoint: cp.Note}).Marshal(), nil
 }
 
 func readerOf(ctx context.Context, s Store) tlog.HashReader {
@@ -139,7 +133,7 @@ func readerOf(ctx context.Context, s Store) tlog.HashReader {
 // answer reads a witness's answer to add-checkpoint.
 func (w *witness) answer(status int, body []byte, old int64, cp *Checkpoint) ([]byte, int64, error) {
 	fail := func(alarm bool, format string, args ...any) ([]byte, int64, error) {
-		return nil, 0, &witnessError{alarm: alarm, msg: fmt.Sprintf("witness %s: ", w.Name) + fmt.Sprintf(format, args...)}
+		return nil, 0, &witnessError{alarm: alarm, status: status, msg: fmt.Sprintf("witness %s: ", w.Name) + fmt.Sprintf(format, args...)}
 	}
 	switch status {
 	case http.StatusOK:
@@ -148,9 +142,8 @@ func (w *witness) answer(status int, body []byte, old int64, cp *Checkpoint) ([]
 		}
 		return fail(false, "answered 200 without a valid cosignature of its key %s", w.VKey)
 	case http.StatusConflict:
-		s := strings.TrimSuffix(string(body), "\n")
-		size, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || size < 0 || strconv.FormatInt(size, 10) != s {
+		size, err := signet.ParseTreeSize(body)
+		if err != nil {
 			return fail(false, "answered 409 Conflict with %q, not a text/x.tlog.size tree size", trunc(string(body)))
 		}
 		if size > cp.Size {
@@ -162,14 +155,28 @@ func (w *witness) answer(status int, body []byte, old int64, cp *Checkpoint) ([]
 		}
 		return nil, size, nil
 	case http.StatusUnprocessableEntity:
-		return fail(true, "refused the checkpoint of size %d as inconsistent with the tree it cosigned (422, proof from size %d): "+
-			"someone presented the witness a fork of this log, or this log's database was rewritten", cp.Size, old)
+		// The witness's own words say what it holds that the checkpoint
+		// contradicts: the tree it cosigned, or (an auditing witness such
+		// as signet witness) the records it verified and the rule one broke.
+		return fail(true, "refused the checkpoint of size %d as inconsistent with what it holds (422, proof from size %d): "+
+			"someone presented the witness a fork of this log, or this log's database was rewritten; it answered %q",
+			cp.Size, old, quoted(body))
 	case http.StatusForbidden:
 		return fail(false, "refused the checkpoint's signature (403): it does not trust this log's key for origin %q", cp.Origin)
 	case http.StatusNotFound:
 		return fail(false, "does not know this log (404): add origin %q and its key to the witness", cp.Origin)
 	}
 	return fail(false, "answered %d to add-checkpoint: %q", status, trunc(string(body)))
+}
+
+// quoted is a witness's answer as an alarm quotes it: trimmed, and cut
+// after 400 bytes.
+func quoted(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return s
 }
 
 // cosignature returns the first line of body that is a valid signature of
@@ -204,6 +211,7 @@ func (e *witnessing) failed(w *witness, err error) {
 	if e.ctx.Err() != nil {
 		return // shutting down
 	}
+	e.cfg.Observer.WitnessFailed(w.Name, we.status, we.alarm)
 	w.mu.Lock()
 	now := time.Now()
 	w.st.Failures++

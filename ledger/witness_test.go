@@ -78,8 +78,8 @@ func TestWitnessingNeverBlocksAppends(t *testing.T) {
 	for m.Log.Witnesses()[0].Alarm == "" && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if st := m.Log.Witnesses()[0]; !strings.Contains(st.Alarm, "422") || st.CosignedSize != 0 {
-		t.Errorf("witness status after a 422 = %+v; want an alarm naming the 422", st)
+	if st := m.Log.Witnesses()[0]; !strings.Contains(st.Alarm, "422") || !strings.Contains(st.Alarm, `answered "inconsistent"`) || st.CosignedSize != 0 {
+		t.Errorf("witness status after a 422 = %+v; want an alarm naming the 422 and quoting the witness's answer", st)
 	}
 	if most.Load() != 1 {
 		t.Errorf("the witness had up to %d requests in flight; want 1", most.Load())

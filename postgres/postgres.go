@@ -60,6 +60,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return &Store{pool: pool, keys: new(keys.KeyCache)}, nil
 }
 
+// PoolStats reports the state of the store's connection pool.
+func (s *Store) PoolStats() ledger.PoolStats {
+	st := s.pool.Stat()
+	return ledger.PoolStats{
+		Total: int64(st.TotalConns()), Idle: int64(st.IdleConns()), InUse: int64(st.AcquiredConns()), Max: int64(st.MaxConns()),
+		Opened: st.NewConnsCount(), Closed: st.MaxLifetimeDestroyCount() + st.MaxIdleDestroyCount(),
+		Acquires: st.AcquireCount(), Waited: st.EmptyAcquireCount(), WaitTime: st.EmptyAcquireWaitTime(),
+	}
+}
+
 // Close closes every connection.
 func (s *Store) Close() { s.pool.Close() }
 

@@ -81,8 +81,24 @@ func (s *Store) Record(ctx context.Context, i int64) (*ledger.Record, error) {
 	return r, nil
 }
 
-// Records returns the records q selects, in index order.
+// Records returns the records q selects, in index order. A match finds
+// its candidates through records_payload_doc (payload_doc @> the match)
+// and records_payload_unindexed (the payloads jsonb cannot hold); every
+// candidate is then checked against its signed payload
+// ([ledger.CollectMatches]).
 func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, error) {
+	if q.Match == nil {
+		return s.records(ctx, q)
+	}
+	return ledger.CollectMatches(q, func(after int64, limit int) ([]*ledger.Record, error) {
+		c := q
+		c.After, c.Limit = after, limit
+		return s.records(ctx, c)
+	})
+}
+
+// records runs q, a match selecting candidates rather than answers.
+func (s *Store) records(ctx context.Context, q ledger.Query) ([]*ledger.Record, error) {
 	where := []string{"idx > $1"}
 	args := []any{q.After}
 	if q.Signer != "" {
@@ -96,10 +112,33 @@ func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, 
 	if q.KeyEvents {
 		where = append(where, "kind <> 'entry'") // records_key_events
 	}
+	if q.Match != nil {
+		// A match that jsonb cannot hold makes signet_jsonb NULL: then
+		// only the unindexed payloads are candidates.
+		args = append(args, q.Match.JSON())
+		where = append(where, fmt.Sprintf("(payload_doc @> signet_jsonb($%d) OR payload_doc IS NULL)", len(args)))
+	}
 	args = append(args, q.Limit)
 	sql := fmt.Sprintf(`SELECT %s FROM records WHERE %s ORDER BY idx LIMIT $%d`,
 		recordCols, strings.Join(where, " AND "), len(args))
 	return collectRecords(s.pool.Query(ctx, sql, args...))
+}
+
+// RebuildSearchIndex derives every record's payload_doc anew from its
+// payload and rebuilds records_payload_doc, in one transaction.
+func (s *Store) RebuildSearchIndex(ctx context.Context) error {
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, stmt := range []string{
+			`DROP INDEX records_payload_doc`,
+			`UPDATE records SET payload_doc = signet_payload_doc(payload)`,
+			`CREATE INDEX records_payload_doc ON records USING gin (payload_doc jsonb_path_ops)`,
+		} {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // RecordByNonce returns the record whose JWS carried nonce.
@@ -165,4 +204,14 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 	var v []byte
 	err = s.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&v)
 	return v, wrap(err)
+}
+
+// SearchIndexBytes returns the disk space the content-search index takes:
+// the payload_doc column and its two indexes, for operators sizing a
+// database.
+func (s *Store) SearchIndexBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce((SELECT sum(pg_column_size(payload_doc)) FROM records), 0)::bigint
+		+ pg_relation_size('records_payload_doc') + pg_relation_size('records_payload_unindexed')`).Scan(&n)
+	return n, wrap(err)
 }

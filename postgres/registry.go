@@ -62,6 +62,23 @@ func (s *Store) Signer(ctx context.Context, id string) (registry.Signer, error) 
 	return sg[0], nil
 }
 
+// Signers returns the signers whose ids sort after after, bytewise
+// (collation "C", whatever the database's default), in id order, at most
+// limit of them, each with its keys in the order added.
+func (s *Store) Signers(ctx context.Context, after string, limit int) ([]registry.Signer, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("postgres: Signers: the limit must be > 0, got %d", limit)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.registered_at, s.registered_us, `+keyCols+`
+		FROM (SELECT id FROM signers WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2) AS p
+		JOIN signers s ON s.id = p.id JOIN signer_keys k ON k.signer = s.id
+		ORDER BY s.id COLLATE "C", k.added_at`, after, limit) // signers_id_c
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return scanSigners(rows, s.keys)
+}
+
 // signersSQL selects the signers (with all their keys) any of whose keys
 // match where, a condition on signer_keys k; read the rows with scanSigners.
 func signersSQL(where string) string {

@@ -46,6 +46,17 @@ var backend = storetest.Backend{
 			t.Fatalf("tampering with %s.%s changed %d rows, want 1", table, column, tag.RowsAffected())
 		}
 	},
+	ClearSearchIndex: func(t *testing.T, url string) {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, `UPDATE records SET payload_doc = '{}'`); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
 
 func TestStore(t *testing.T)   { storetest.TestStore(t, backend) }

@@ -22,8 +22,11 @@ func queueRecords(b *pgx.Batch, recs []*ledger.Record) {
 		}
 		hash[i], prev[i] = r.Hash[:], r.PrevHash[:]
 	}
-	b.Queue(`INSERT INTO records (idx, kind, signer, kid, integrated_us, protected, payload, signature, nonce, hash, prev_hash)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::bytea[])`,
+	// payload_doc is derived from the payload, as the migration that added
+	// it and RebuildSearchIndex derive it.
+	b.Queue(`INSERT INTO records (idx, kind, signer, kid, integrated_us, protected, payload, signature, nonce, hash, prev_hash, payload_doc)
+		SELECT u.*, signet_payload_doc(u.payload) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::bytea[])
+			AS u (idx, kind, signer, kid, integrated_us, protected, payload, signature, nonce, hash, prev_hash)`,
 		idx, kind, signer, kid, us, prot, pay, sig, nonce, hash, prev)
 }
 

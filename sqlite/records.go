@@ -93,13 +93,37 @@ func (s *Store) Record(ctx context.Context, i int64) (*ledger.Record, error) {
 	return r, nil
 }
 
-// Records returns the records q selects, in index order.
+// Records returns the records q selects, in index order. A match finds
+// its candidates in record_terms (see search.go) and checks each against
+// its signed payload ([ledger.CollectMatches]).
 func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, error) {
 	if q.Limit < 1 {
 		return nil, fmt.Errorf("sqlite: Records: the limit must be > 0, got %d", q.Limit)
 	}
-	where := []string{"r.idx > ?"}
-	args := []any{q.After}
+	if q.Match == nil {
+		return s.records(ctx, q)
+	}
+	terms, err := s.lookupTerms(ctx, q.Match)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.CollectMatches(q, func(after int64, limit int) ([]*ledger.Record, error) {
+		return s.candidates(ctx, q, terms, after, limit)
+	})
+}
+
+// records runs q, ignoring its match.
+func (s *Store) records(ctx context.Context, q ledger.Query) ([]*ledger.Record, error) {
+	where, args := filters(q)
+	where, args = append([]string{"r.idx > ?"}, where...), append([]any{q.After}, args...)
+	args = append(args, q.Limit)
+	query := `SELECT ` + recordCols + ` FROM records r WHERE ` + strings.Join(where, " AND ") + ` ORDER BY r.idx LIMIT ?`
+	return s.collectRecords(s.read.QueryContext(ctx, query, args...))
+}
+
+// filters returns the conditions on records r of q's signer, kind and
+// key events, with their arguments.
+func filters(q ledger.Query) (where []string, args []any) {
 	if q.Signer != "" {
 		where, args = append(where, "r.signer = ?"), append(args, q.Signer)
 	}
@@ -109,9 +133,7 @@ func (s *Store) Records(ctx context.Context, q ledger.Query) ([]*ledger.Record, 
 	if q.KeyEvents || q.Kind != "" && q.Kind != ledger.KindEntry {
 		where = append(where, "r.kind <> 'entry'") // lets SQLite use records_key_events
 	}
-	args = append(args, q.Limit)
-	query := `SELECT ` + recordCols + ` FROM records r WHERE ` + strings.Join(where, " AND ") + ` ORDER BY r.idx LIMIT ?`
-	return s.collectRecords(s.read.QueryContext(ctx, query, args...))
+	return where, args
 }
 
 // RecordByNonce returns the record whose JWS carried nonce.

@@ -63,6 +63,24 @@ func (s *Store) Signer(ctx context.Context, id string) (registry.Signer, error) 
 	return sg[0], nil
 }
 
+// Signers returns the signers whose ids sort after after (SQLite's
+// BINARY collation: bytewise), in id order, at most limit of them, each
+// with its keys in the order added.
+func (s *Store) Signers(ctx context.Context, after string, limit int) ([]registry.Signer, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("sqlite: Signers: the limit must be > 0, got %d", limit)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT s.id, s.registered_at, s.registered_us, `+keyCols+`
+		FROM (SELECT id FROM signers WHERE id > ? ORDER BY id LIMIT ?) AS p
+		JOIN signers s ON s.id = p.id JOIN signer_keys k ON k.signer = s.id
+		ORDER BY s.id, k.added_at`, after, limit)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	sg, err := scanSigners(rows, s.keys)
+	return sg, s.wrap(err)
+}
+
 // loadSigners reads the signers named in ids and the signers of the keys
 // named in kids, each with all its keys in the order added.
 func loadSigners(ctx context.Context, q querier, kc *keys.KeyCache, ids, kids []string) ([]registry.Signer, error) {
@@ -74,6 +92,12 @@ func loadSigners(ctx context.Context, q querier, kc *keys.KeyCache, ids, kids []
 	if err != nil {
 		return nil, err
 	}
+	return scanSigners(rows, kc)
+}
+
+// scanSigners reads rows of (id, registered_at, registered_us, keyCols)
+// ordered by signer into signers with their keys, and closes rows.
+func scanSigners(rows *sql.Rows, kc *keys.KeyCache) ([]registry.Signer, error) {
 	defer rows.Close()
 	var out []registry.Signer
 	for rows.Next() {

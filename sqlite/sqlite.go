@@ -203,7 +203,8 @@ func Migrate(ctx context.Context, path string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(searchMigration))
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}

@@ -50,6 +50,16 @@ var backend = storetest.Backend{
 			t.Fatalf("tampering with %s.%s changed %d rows, want 1", table, column, n)
 		}
 	},
+	ClearSearchIndex: func(t *testing.T, path string) {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`DELETE FROM record_terms`); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
 
 func TestStore(t *testing.T)   { storetest.TestStore(t, backend) }

@@ -29,6 +29,9 @@ func writeBatch(ctx context.Context, tx *sql.Tx, b *ledger.Batch) error {
 	if err != nil {
 		return err
 	}
+	if err := insertTerms(ctx, tx, b.Records); err != nil {
+		return err
+	}
 	err = insertRows(ctx, tx, `INSERT INTO tree_hashes (idx, hash) VALUES `, 2, len(b.Hashes), func(i int, args []any) []any {
 		return append(args, b.Hashes[i].Index, b.Hashes[i].Hash[:])
 	})

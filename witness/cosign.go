@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -26,9 +27,9 @@ type presented struct {
 // documentation describes, and returns the cosignature lines to answer
 // with. Its errors are those [StatusOf] maps.
 func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error) {
-	req, err := ParseAddCheckpoint(body)
+	req, err := signet.ParseAddCheckpoint(body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	origin, _, _ := strings.Cut(string(req.Checkpoint), "\n")
 	l := w.logs[origin]
@@ -80,7 +81,7 @@ func (l *logState) open(msg []byte) (*presented, error) {
 // cosigned checkpoint, in its order: old size (409), the empty tree's
 // root, an empty proof from 0, the proof, equal roots at equal sizes
 // (422).
-func (l *logState) checkCosigned(req *AddCheckpointRequest, cp *presented) error {
+func (l *logState) checkCosigned(req *signet.AddCheckpointRequest, cp *presented) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var held cosigned
@@ -109,7 +110,7 @@ var emptyRoot = tlog.Hash(sha256.Sum256(nil))
 
 // refuseRequest refuses a signed checkpoint inconsistent with the
 // cosigned one, keeping both and the request. l.mu is held.
-func (l *logState) refuseRequest(kind, reason string, req *AddCheckpointRequest, cp *presented, held cosigned) error {
+func (l *logState) refuseRequest(kind, reason string, req *signet.AddCheckpointRequest, cp *presented, held cosigned) error {
 	return l.refuse(kind, reason, evidence{"held.checkpoint": []byte(held.Checkpoint),
 		"presented.checkpoint": cp.msg, "request.body": req.Marshal()}, nil)
 }
@@ -142,7 +143,7 @@ func (l *logState) waitFor(ctx context.Context, size int64) error {
 // cosign checks cp against the copy, then signs it and saves it as the
 // latest cosigned checkpoint, checking again under the lock that the old
 // size is still the cosigned one.
-func (l *logState) cosign(req *AddCheckpointRequest, cp *presented) ([]byte, error) {
+func (l *logState) cosign(req *signet.AddCheckpointRequest, cp *presented) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var held cosigned
@@ -170,7 +171,7 @@ func (l *logState) cosign(req *AddCheckpointRequest, cp *presented) ([]byte, err
 
 // checkCopy checks cp against the copy: the copy holds its records and
 // has its root. l.mu is held.
-func (l *logState) checkCopy(req *AddCheckpointRequest, cp *presented, held cosigned) error {
+func (l *logState) checkCopy(req *signet.AddCheckpointRequest, cp *presented, held cosigned) error {
 	have := l.st.Copy.Size
 	if r := l.st.Refused; r != nil && cp.size > have {
 		return &RefusedError{Origin: l.origin, Kind: RefusedRecords, Evidence: r.Evidence,

@@ -30,16 +30,6 @@ var (
 	ErrBehind = errors.New("witness: the log's records up to the checkpoint are not verified yet")
 )
 
-// BodyError is a malformed add-checkpoint body. It wraps [ErrMalformed].
-type BodyError struct{ Reason string }
-
-func (e *BodyError) Error() string { return "witness: malformed add-checkpoint body: " + e.Reason }
-func (e *BodyError) Unwrap() error { return ErrMalformed }
-
-func bodyErrorf(format string, args ...any) error {
-	return &BodyError{Reason: fmt.Sprintf(format, args...)}
-}
-
 // ConflictError is an add-checkpoint whose old size is not the size of
 // the latest checkpoint the witness cosigned for the log (409): Size is
 // that size, which the answer's text/x.tlog.size body states.
@@ -109,4 +99,12 @@ func StatusOf(err error) int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
+}
+
+// trunc shortens s for an error message.
+func trunc(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }

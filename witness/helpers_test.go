@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/signettest"
@@ -142,7 +143,7 @@ func request(t *testing.T, e *signettest.Env, old int64) ([]byte, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := witness.AddCheckpointRequest{OldSize: old, Checkpoint: cp}
+	req := signet.AddCheckpointRequest{OldSize: old, Checkpoint: cp}
 	if size := checkpointSize(t, cp); old > 0 && old < size {
 		p, err := e.Client.ConsistencyProof(ctx, old, size)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/signet-ledger/signet"
 )
 
 // Handler returns the witness's HTTP API: POST /add-checkpoint
@@ -20,15 +22,15 @@ func (w *Witness) Handler() http.Handler {
 	return mux
 }
 
-// serveAddCheckpoint reads a body of at most MaxBodySize bytes (a larger
+// serveAddCheckpoint reads a body of at most signet.MaxAddCheckpointBody bytes (a larger
 // one is 400) and writes
 // AddCheckpoint's answer: the cosignature lines, or the error's status
 // with its message as text (409: the known size, as the spec says).
 func (w *Witness) serveAddCheckpoint(rw http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, MaxBodySize))
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, signet.MaxAddCheckpointBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok { // malformed, as other witnesses answer it
-			http.Error(rw, "witness: the body exceeds "+strconv.Itoa(MaxBodySize)+" bytes", http.StatusBadRequest)
+			http.Error(rw, "witness: the body exceeds "+strconv.Itoa(signet.MaxAddCheckpointBody)+" bytes", http.StatusBadRequest)
 			return
 		}
 		http.Error(rw, "witness: reading the body: "+err.Error(), http.StatusBadRequest)

@@ -11,7 +11,7 @@
 // check the spec requires, in its order, and answers with the same
 // statuses as any other witness:
 //
-//	400  the body is malformed (see [ParseAddCheckpoint]), the checkpoint
+//	400  the body is malformed (see [signet.ParseAddCheckpoint]), the checkpoint
 //	     is not a checkpoint, or the old size exceeds its size
 //	404  no configured log has the checkpoint's origin
 //	403  no valid signature of the log's key, or a line naming that key

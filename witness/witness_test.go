@@ -159,14 +159,14 @@ func TestWitnessRefusals(t *testing.T) {
 	})
 	t.Run("400OldBeyondSize", func(t *testing.T) {
 		_, cp := request(t, e, 0)
-		b := (&witness.AddCheckpointRequest{OldSize: checkpointSize(t, cp) + 1, Checkpoint: cp}).Marshal()
+		b := (&signet.AddCheckpointRequest{OldSize: checkpointSize(t, cp) + 1, Checkpoint: cp}).Marshal()
 		if a := x.post(b); a.status != http.StatusBadRequest {
 			t.Errorf("old beyond the size = %d %q, want 400", a.status, a.body)
 		}
 	})
 	t.Run("422BadProof", func(t *testing.T) {
 		b, cp := request(t, e, size)
-		req, err := witness.ParseAddCheckpoint(b)
+		req, err := signet.ParseAddCheckpoint(b)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,6 +59,7 @@ const usageText = `usage: signet-bench run|load|scale|flood [flags]
          single and batch endpoint, against the naive baseline
   load   grow a log to N valid signed records straight in PostgreSQL
   scale  verify, proof and audit cost, storage and append rate at a loaded log
+  search content-search latency and index size on a store filled to N records
   flood  a legitimate client's latency beside floods of invalid batches, and
          the server's memory under attacker-chosen kids and addresses
 `
@@ -71,7 +72,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd,
+		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd, "search": searchCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -103,9 +103,9 @@ func runAudit(ctx context.Context, cmd *command, e *env, args []string) error {
 	}
 	defer in.Close()
 	bar := e.newProgress("auditing", "records", size)
-	opts.Progress = func(records, bytes int64) { bar.set(bytes, records) }
+	opts.Progress = func(records, bytes int64) { bar.Set(bytes, records) }
 	s, err := audit.Audit(ctx, in, opts)
-	bar.done()
+	bar.Done()
 	return e.auditResult(s, err)
 }
 

@@ -127,7 +127,8 @@ type env struct {
 	g      globals
 	warned map[string]bool // the token flags already warned of
 
-	trustMu sync.Mutex // held by [env.trust]
+	trustMu   sync.Mutex // held by [env.trust]
+	journalMu sync.Mutex // held by [env.journal]
 	// policy is the --policy of the command, if it takes one and one is
 	// given: checkpoints must meet it.
 	policy *signet.Policy

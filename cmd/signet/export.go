@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/signet-ledger/signet/ledger"
+
+	"github.com/signet-ledger/signet/internal/progress"
 )
 
 var exportCmd = &command{
@@ -70,7 +72,7 @@ func (e *env) exportFile(ctx context.Context, path string, from, to int64) (*led
 	bar := e.newProgress("exporting", "bytes", 0)
 	cw := &countWriter{w: f, bar: bar}
 	end, err := e.client().Export(ctx, from, to, cw)
-	bar.done()
+	bar.Done()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -87,12 +89,12 @@ func (e *env) exportFile(ctx context.Context, path string, from, to int64) (*led
 type countWriter struct {
 	w   io.Writer
 	n   atomic.Int64
-	bar *progress
+	bar *progress.Bar
 }
 
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	total := c.n.Add(int64(n))
-	c.bar.set(total, total)
+	c.bar.Set(total, total)
 	return n, err
 }

@@ -11,16 +11,19 @@ import (
 
 var listCmd = &command{
 	name:     "list",
-	synopsis: "[--signer ID] [--kind KIND] [--after INDEX] [--limit N]",
-	short:    "list records, optionally of one signer or kind",
-	long:     "List records in index order, following the server's pages: entries and key events, optionally of one signer or kind.",
-	run:      runList,
+	synopsis: "[--signer ID] [--kind KIND] [--match JSON] [--after INDEX] [--limit N]",
+	short:    "list records, optionally of one signer or kind, or by content",
+	long: "List records in index order, following the server's pages: entries and key events, optionally of one signer or kind, " +
+		"or whose payload contains the JSON object given to --match (as PostgreSQL's jsonb @> does: " +
+		`--match '{"journal_id":"JE000001"}' finds that journal's entries).`,
+	run: runList,
 }
 
 func runList(ctx context.Context, cmd *command, e *env, args []string) error {
 	fs := cmd.flagSet(e)
 	signer := fs.String("signer", "", "only records of signer `ID`")
 	kind := fs.String("kind", "", "only records of `KIND`: entry, signer.registered, signer.key_added, signer.key_revoked")
+	match := fs.String("match", "", "only records whose payload contains the JSON object `JSON`")
 	after := fs.Int64("after", -1, "start after log `INDEX`")
 	limit := fs.Int("limit", 0, "list at most `N` records (0: all)")
 	pos, err := cmd.parse(e, fs, args)
@@ -31,7 +34,7 @@ func runList(ctx context.Context, cmd *command, e *env, args []string) error {
 		return err
 	}
 	c := e.client()
-	q := client.Query{Signer: *signer, Kind: *kind, Limit: 1000}
+	q := client.Query{Signer: *signer, Kind: *kind, Match: *match, Limit: 1000}
 	if *after >= 0 {
 		q.After = strconv.FormatInt(*after, 10)
 	}

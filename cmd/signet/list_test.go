@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/signet-ledger/signet/internal/signettest"
@@ -29,4 +30,35 @@ func TestListStopsWhenPagesDoNotAdvance(t *testing.T) {
 			wantContains(t, "list: stderr", c.fails(ExitVerify, "list"), "pages do not advance")
 		})
 	}
+}
+
+// TestListMatch: list --match prints the entries whose payload contains
+// the object; a malformed one is the server's 400, shown on stderr.
+func TestListMatch(t *testing.T) {
+	e := signettest.New(t, signettest.Options{})
+	grow(t, e, "alice", 5) // entries {"n":1} .. {"n":4}, at indexes 1 to 4
+	c := newCLI(t, e)
+	out := c.ok("list", "--match", `{"n":3}`)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "3 ") {
+		t.Errorf("list --match {\"n\":3} = %q, want the one line of record 3", out)
+	}
+	if out := c.ok("list", "--match", `{"n":9}`); out != "" {
+		t.Errorf("list --match {\"n\":9} = %q, want nothing", out)
+	}
+	wantContains(t, "list --match [1]", c.fails(ExitError, "list", "--match", "[1]"), "match must be one JSON object")
+}
+
+// TestSigners: signers prints the directory, escaping nothing a signer id
+// could hold, and --json gives one object per signer.
+func TestSigners(t *testing.T) {
+	e := signettest.New(t, signettest.Options{})
+	e.Register(t, "bob")
+	e.Register(t, "alice")
+	c := newCLI(t, e)
+	out := c.ok("signers")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "alice ") ||
+		!strings.Contains(lines[0], " active     1 active   0 revoked") {
+		t.Errorf("signers = %q, want alice then bob, each active with one key", out)
+	}
+	wantContains(t, "signers --json", c.ok("--json", "signers"), `{"signer":"alice","registered_at":`, `"status":"active","active_keys":1,"revoked_keys":0}`)
 }

@@ -22,6 +22,8 @@
 //	audit       verify an export offline: signatures, hashes, chain, tree
 //	receipt     write a receipt of a record (c2sp.org/tlog-proof) that
 //	            signet verify --receipt checks with no network
+//	watch       follow the log, verify every new record, print those of one
+//	            signer and flag those this machine did not make
 //	witness     run a witness that audits and keeps a copy of the logs it cosigns
 //
 // Global flags, which may also follow the command's name:
@@ -66,6 +68,19 @@
 // must be the log key pinned or given; otherwise signet names the missing
 // witnesses and exits 3. verify --receipt FILE checks a receipt with no
 // network at all, against the policy or --log-key.
+//
+// # Watching a signer
+//
+// watch --signer S audits the records after its position (kept per log
+// and signer in the state dir) with the rules of audit, resumed from that
+// position, against a trusted checkpoint, and prints each record of S.
+// submit, register, rotate-key and revoke-key append what they made to a
+// journal in the state dir; watch --expect-local flags each record of S
+// not in it, on stderr, and exits 3. --once checks up to the current
+// checkpoint; without it watch follows until SIGINT or SIGTERM.
+//
+// Long operations draw a progress line on stderr when it is a terminal,
+// and never with --json.
 //
 // # Exit codes
 //

@@ -30,8 +30,8 @@ type command struct {
 
 // commands lists every subcommand in the order help shows them.
 func commands() []*command {
-	return []*command{keygenCmd, registerCmd, submitCmd, getCmd, listCmd, verifyCmd, checkpointCmd,
-		rotateKeyCmd, revokeKeyCmd, exportCmd, auditCmd, receiptCmd, witnessCmd}
+	return []*command{keygenCmd, registerCmd, submitCmd, getCmd, listCmd, signersCmd, verifyCmd, checkpointCmd,
+		rotateKeyCmd, revokeKeyCmd, exportCmd, auditCmd, receiptCmd, watchCmd, witnessCmd}
 }
 
 func lookup(name string) *command {

@@ -16,6 +16,10 @@ import (
 //
 //	logs/<origin>/log.key      the log's pinned verifier key
 //	logs/<origin>/checkpoint   the latest checkpoint seen, verified
+//	logs/<origin>/journal.ndjson
+//	                           the records this machine made ([journalLine])
+//	logs/<origin>/watch/<signer>.json
+//	                           where signet watch stopped ([watchPosition])
 //	servers/<server URL>       the origin of the log that server serves
 //
 // Names are escaped so that any origin or URL is one file name. Files are

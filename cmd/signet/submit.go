@@ -15,6 +15,8 @@ import (
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/keys"
+
+	"github.com/signet-ledger/signet/internal/progress"
 )
 
 var submitCmd = &command{
@@ -209,7 +211,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // checkPromise checks the answer to an append: the record the server
 // made of j hashes to the hash it states, the checkpoint it signed is
 // trusted ([env.trustAnswer]: pinned key, consistent with the last one
-// seen, pinned if newer), and the inclusion proof holds against it.
+// seen, pinned if newer), and the inclusion proof holds against it. The
+// record, once its hash and checkpoint check, goes into the journal.
 func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appended, j *keys.JWS) (string, *signet.Record, error) {
 	r := a.Record
 	r.JWS = &client.JWS{Protected: j.Protected, Payload: j.Payload, Signature: j.Signature}
@@ -224,6 +227,9 @@ func (e *env) checkPromise(ctx context.Context, c *client.Client, a *client.Appe
 	if err != nil {
 		return "", nil, err
 	}
+	if err := e.journal(t.CP.Origin, rec); err != nil {
+		return "", nil, err
+	}
 	if err := client.VerifyInclusion(rec, &a.InclusionProof, t.CP); err != nil {
 		return "", nil, err
 	}
@@ -236,7 +242,7 @@ func (s *submitter) many(ctx context.Context, in io.Reader, size int64, conc int
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bar := s.e.newProgress("submitting", "entries", size)
-	defer bar.done()
+	defer bar.Done()
 	order := make(chan chan submitted, conc-1)
 	var readErr error
 	var read atomic.Int64
@@ -260,12 +266,12 @@ func (s *submitter) many(ctx context.Context, in io.Reader, size int64, conc int
 }
 
 // report prints outcomes in order and sums up the failures.
-func (s *submitter) report(order chan chan submitted, bar *progress, read *atomic.Int64, readErr *error) error {
+func (s *submitter) report(order chan chan submitted, bar *progress.Bar, read *atomic.Int64, readErr *error) error {
 	var n, failed, unverified int
 	for ch := range order {
 		r := <-ch
 		n++
-		bar.set(read.Load(), int64(n))
+		bar.Set(read.Load(), int64(n))
 		if r.err != nil {
 			failed++
 			if errors.Is(r.err, client.ErrVerification) {

@@ -199,7 +199,7 @@ func keyName(vkey string) string {
 // revocation: its checkpoint is trusted ([env.trustAnswer]), and the
 // record at its log index, which the server shows, is of its signer,
 // hashes to what it states and is included in that checkpoint by the
-// answer's proof.
+// answer's proof. The record then goes into the journal.
 func (e *env) checkKeyEvent(ctx context.Context, c *client.Client, ev *client.KeyEvent) error {
 	t, err := e.trustAnswer(ctx, c, ev.Checkpoint)
 	if err != nil {
@@ -219,5 +219,8 @@ func (e *env) checkKeyEvent(ctx context.Context, c *client.Client, ev *client.Ke
 	if err := client.CheckRecordHash(rec); err != nil {
 		return err
 	}
-	return client.VerifyInclusion(rec, &ev.InclusionProof, t.CP)
+	if err := client.VerifyInclusion(rec, &ev.InclusionProof, t.CP); err != nil {
+		return err
+	}
+	return e.journal(t.CP.Origin, rec)
 }

@@ -68,7 +68,7 @@ func runWitnessServe(ctx context.Context, cmd *command, e *env, args []string) e
 	fs.Var(&logs, "log", "a log: `'VKEY URL [TOKEN_FILE]'`; repeatable")
 	logsFile := fs.String("logs", "", "a `FILE` of log lines: log VKEY URL [TOKEN_FILE]")
 	poll := fs.Duration("poll", 5*time.Second, "fetch each log's checkpoint every `DURATION`")
-	catchUp := fs.Duration("catch-up-timeout", 10*time.Second, "an add-checkpoint waits at most `DURATION` for the copy, then answers 503")
+	catchUp := fs.Duration("catch-up-timeout", 5*time.Second, "an add-checkpoint waits at most `DURATION` for the copy, then answers 503")
 	pos, err := cmd.parse(e, fs, args)
 	if err != nil {
 		return err

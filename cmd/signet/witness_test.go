@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/internal/signettest"
-	"github.com/signet-ledger/signet/witness"
 	fnote "github.com/transparency-dev/formats/note"
 )
 
@@ -57,7 +57,7 @@ func TestWitnessCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := (&witness.AddCheckpointRequest{Checkpoint: cp}).Marshal()
+	body := (&signet.AddCheckpointRequest{Checkpoint: cp}).Marshal()
 	status, answer := postWhenUp(t, "http://"+addr+"/add-checkpoint", body)
 	cancel()
 	if code := <-done; code != ExitOK {

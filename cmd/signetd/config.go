@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type config struct {
 	TLSKey      string
 	LogFormat   string
 	CPUProfile  string
+	// MetricsAddr is the address of the Prometheus metrics listener, apart
+	// from the API's. Optional. Default none: no metrics.
+	MetricsAddr string
 	// WitnessPolicy is the file of the c2sp.org/tlog-policy whose
 	// witnesses cosign the log's checkpoints. Optional. Default none.
 	WitnessPolicy string
@@ -129,6 +133,7 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	str(&c.WitnessPolicy, "witness-policy", "SIGNET_WITNESS_POLICY", "", "a c2sp.org/tlog-policy file: each new checkpoint is sent to its witnesses "+
 		"(each witness line needs its URL, the submission prefix of POST <url>/add-checkpoint), their cosignatures are served with the checkpoint, "+
 		"and /v1/checkpoint?witnessed=1 serves the newest checkpoint that meets its quorum; a log line, if any, must be this log's key")
+	str(&c.MetricsAddr, "metrics-addr", "SIGNET_METRICS_ADDR", "", "address of a separate listener serving Prometheus metrics at /metrics, for the operator's network (plain HTTP, no token); default none")
 	str(&c.CPUProfile, "cpuprofile", "SIGNET_CPUPROFILE", "", "write a CPU profile of the whole run to this file, for go tool pprof (benchmarks only)")
 	return fs
 }
@@ -177,6 +182,11 @@ func (c *config) check() error {
 	}
 	if c.Origin != "" && (!utf8.ValidString(c.Origin) || strings.ContainsFunc(c.Origin, func(r rune) bool { return unicode.IsSpace(r) || r == '+' })) {
 		return fmt.Errorf("--origin %q cannot name a log key: a signed-note key name has no spaces or '+'", c.Origin)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			return fmt.Errorf("--metrics-addr %q must be host:port, such as 127.0.0.1:9464 or :9464", c.MetricsAddr)
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format must be json or text, not %q", c.LogFormat)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/ledger"
+	"github.com/signet-ledger/signet/ui"
 )
 
 func main() {
@@ -87,6 +88,11 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	mx, err := listenMetrics(c.MetricsAddr)
+	if err != nil {
+		return err
+	}
+	defer mx.close()
 	store, closeStore, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
@@ -101,7 +107,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload},
 		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
 		Witnesses: policy,
-		TileCache: tileCache,
+		TileCache: tileCache, Observer: mx.ledgerObserver(),
 	})
 	var policyErr *ledger.WitnessPolicyError
 	if errors.As(err, &policyErr) {
@@ -116,20 +122,23 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		return err
 	}
 	defer l.Close()
-	h, err := api.New(api.Config{Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
+	h, err := api.New(api.Config{Observer: mx.apiObserver(), Log: l, AdminToken: sec.adminToken, LogKey: sec.verifierKey,
 		ReaderTokens: sec.readerTokens, PublicReads: c.ReadAccess == "public", TrustedProxies: list(c.Proxies),
 		RateLimit: api.RateLimit{PerAddr: c.RateAddr, PerKID: c.RateKID, Failures: c.RateFail},
 		MaxBody:   int64(c.MaxPayload)*2 + 64<<10, BatchBytesInFlight: int64(c.BatchBytes), Logger: log})
 	if err != nil {
 		return err
 	}
+	h.Mount("/ui", ui.New(ui.Config{Log: l, Server: h}))
+	mx.watch(l, h, store)
+	go mx.serve(log)
 	srv := newHTTPServer(h, defaultTimeouts)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "read_access", c.ReadAccess,
-		"origin", sec.origin, "log_key", sec.verifierKey, "witnesses", witnessNames(policy))
+		"origin", sec.origin, "log_key", sec.verifierKey, "witnesses", witnessNames(policy), "metrics_addr", mx.addr())
 	errc := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {
@@ -149,6 +158,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	mx.shutdown(sctx)
 	log.Info("stopped")
 	return nil
 }

@@ -170,6 +170,15 @@ type interopLog struct {
 }
 
 func newInteropLog(t *testing.T) *interopLog {
+	il := newLogKey(t)
+	il.omni, il.lite = startOmniwitness(t, il.origin, il.vkey), startLitewitness(t, il.origin, il.vkey)
+	il.setPolicy(t, fmt.Sprintf("# the log and its two witnesses, both needed\nlog %s\nwitness omni %s %s\nwitness lite %s %s\ngroup both all omni lite\nquorum both\n",
+		il.vkey, il.omni.vkey, il.omni.url, il.lite.vkey, il.lite.url))
+	return il
+}
+
+// newLogKey makes a log key, in a file, with no witness and no policy yet.
+func newLogKey(t *testing.T) *interopLog {
 	var b [4]byte
 	rand.Read(b[:])
 	origin := fmt.Sprintf("signet.test/interop-%x", b)
@@ -178,31 +187,41 @@ func newInteropLog(t *testing.T) *interopLog {
 		t.Fatal(err)
 	}
 	il := &interopLog{origin: origin, skey: skey, vkey: vkey}
-	dir := t.TempDir()
-	il.keyFile = filepath.Join(dir, "log.key")
+	il.keyFile = filepath.Join(t.TempDir(), "log.key")
 	os.WriteFile(il.keyFile, []byte(skey+"\n"), 0o600)
-	il.omni, il.lite = startOmniwitness(t, origin, vkey), startLitewitness(t, origin, vkey)
-	pol := fmt.Sprintf("# the log and its two witnesses, both needed\nlog %s\nwitness omni %s %s\nwitness lite %s %s\ngroup both all omni lite\nquorum both\n",
-		vkey, il.omni.vkey, il.omni.url, il.lite.vkey, il.lite.url)
-	il.policy = filepath.Join(dir, "policy.txt")
-	os.WriteFile(il.policy, []byte(pol), 0o600)
+	return il
+}
+
+// setPolicy makes pol the policy the log's servers are started with.
+func (il *interopLog) setPolicy(t *testing.T, pol string) {
+	t.Helper()
+	var err error
 	if il.pol, err = signet.ParsePolicy([]byte(pol)); err != nil {
 		t.Fatal(err)
 	}
-	return il
+	il.policy = filepath.Join(t.TempDir(), "policy.txt")
+	os.WriteFile(il.policy, []byte(pol), 0o600)
 }
 
 // server starts signetd on dbURL with the log's key, and with its policy
 // if witnessed.
 func (il *interopLog) server(t *testing.T, bin, dbURL string, witnessed bool) (*proc, *client.Client) {
 	t.Helper()
-	dir := t.TempDir()
-	env := []string{"DATABASE_URL=" + dbURL, "SIGNET_DATA_DIR=" + dir, "SIGNET_ADMIN_TOKEN=admin-" + filepath.Base(dir),
-		"SIGNET_LOG_KEY_FILE=" + il.keyFile, "SIGNET_WITNESS_POLICY=", "SIGNET_RATE_LIMIT_FAILURES=0"}
+	policy := ""
 	if witnessed {
-		env = append(env, "SIGNET_WITNESS_POLICY="+il.policy)
+		policy = il.policy
 	}
-	p := start(t, bin, env)
+	return il.serve(t, bin, dbURL, policy, "127.0.0.1:0")
+}
+
+// serve starts signetd on dbURL with the log's key and the policy file
+// (none if empty), listening on addr, with env added to its environment.
+func (il *interopLog) serve(t *testing.T, bin, dbURL, policy, addr string, env ...string) (*proc, *client.Client) {
+	t.Helper()
+	dir := t.TempDir()
+	env = append([]string{"DATABASE_URL=" + dbURL, "SIGNET_DATA_DIR=" + dir, "SIGNET_ADMIN_TOKEN=admin-" + filepath.Base(dir),
+		"SIGNET_LOG_KEY_FILE=" + il.keyFile, "SIGNET_WITNESS_POLICY=" + policy, "SIGNET_RATE_LIMIT_FAILURES=0"}, env...)
+	p := start(t, bin, env, "--addr", addr)
 	tokens[p.addr] = "admin-" + filepath.Base(dir)
 	return p, client.New(p.addr, client.WithAdminToken(tokens[p.addr]))
 }
@@ -420,19 +439,28 @@ func TestWitnessInterop(t *testing.T) {
 // TestWitnessForkAlarm rewrites the log under the same key: a second
 // database with other records, served with the log's key, first of the
 // same size as the log the witnesses cosigned, then larger. Both external
-// witnesses refuse it (409, then 422 with a proof from their size), the
-// rewritten log's server raises the alarm on each, serves no cosignature
-// and no witnessed checkpoint, and the witnesses go on cosigning the
-// honest log.
+// witnesses and a real "signet witness" (following the honest log)
+// refuse it (409, then 422 with a proof from their size); signet witness
+// keeps both forged checkpoints as evidence. The rewritten log's server
+// raises the alarm on each, serves no cosignature and no witnessed
+// checkpoint; "signet checkpoint --policy" with a 2-of-3 policy refuses
+// it (exit 3, no quorum) and accepts the honest log, which the witnesses
+// go on cosigning.
 func TestWitnessForkAlarm(t *testing.T) {
-	bin := buildSignetd(t)
+	bin, signetBin := buildSignetd(t), buildSignet(t)
 	il := newInteropLog(t)
+	addr := freeAddr(t)
+	reader, readerFile := readerToken(t)
+	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
+	il.setPolicy(t, threePolicy(il, ours, "group all-three all omni lite ours"))
+	clientPolicy := writePolicy(t, threePolicy(il, ours, "group two-of-three 2 omni lite ours"))
 	il.omni.start()
 	il.lite.start()
-	p, c := il.server(t, bin, signettest.Schema(t), true)
+	ours.start()
+	p, c := il.serve(t, bin, signettest.Schema(t), il.policy, addr, "SIGNET_READER_TOKEN="+reader)
 	submitN(t, c, "alice", 3, "honest")
 	n := headSize(t, c)
-	cosignedBy(t, p, n, "omni", "lite")
+	cosignedBy(t, p, n, "omni", "lite", "ours")
 
 	// The rewrite: same key, other records, the same size, built before
 	// the forged server meets the witnesses.
@@ -448,9 +476,9 @@ func TestWitnessForkAlarm(t *testing.T) {
 
 	alarmed := func(size int64) {
 		t.Helper()
-		eventually(t, fmt.Sprintf("an alarm from both witnesses about size %d", size), 30*time.Second, func() (bool, string) {
+		eventually(t, fmt.Sprintf("an alarm from every witness about size %d", size), 30*time.Second, func() (bool, string) {
 			ws := readyWitnesses(t, f)
-			for _, name := range []string{"omni", "lite"} {
+			for _, name := range []string{"omni", "lite", "ours"} {
 				w := ws[name]
 				if !strings.Contains(w.Alarm, "(422") || !strings.Contains(w.Alarm, fmt.Sprintf("size %d as inconsistent", size)) || w.CosignedSize != 0 {
 					return false, fmt.Sprintf("%+v", ws)
@@ -460,8 +488,12 @@ func TestWitnessForkAlarm(t *testing.T) {
 		})
 	}
 	alarmed(n) // equal size: the witness holds another root for it
+	_, sameSize := getCheckpoint(t, f, fc, "")
 	submitN(t, fc, "mallory2", 1, "forged-more")
 	alarmed(headSize(t, fc)) // larger: the proof from the witness's size fails
+	_, larger := getCheckpoint(t, f, fc, "")
+	ours.keptEvidence(t, "root", sameSize)
+	ours.keptEvidence(t, "proof", larger)
 	if !strings.Contains(f.all.String(), `"level":"ERROR","msg":"witness alarm: possible fork of this log"`) {
 		t.Errorf("the forged log's server logged no alarm at ERROR:\n%s", f.all.String())
 	}
@@ -472,9 +504,18 @@ func TestWitnessForkAlarm(t *testing.T) {
 		t.Errorf("forged ?witnessed=1 = %d %s; want 404", st, body)
 	}
 
+	// A client holding the policy refuses the rewritten log for want of
+	// cosignatures, and accepts the honest one.
+	if out, code := clientCheckpoint(t, signetBin, f, clientPolicy); code != 3 || !strings.Contains(out, "missing omni, lite, ours") {
+		t.Errorf("signet checkpoint --policy against the forged log = exit %d:\n%s\nwant exit 3, no quorum", code, out)
+	}
+
 	// The honest log is still witnessed, and never alarmed.
 	submitN(t, c, "bob", 1, "honest-more")
-	cosignedBy(t, p, headSize(t, c), "omni", "lite")
+	cosignedCheckpoint(t, p, c, il, headSize(t, c), "omni", "lite", "ours")
+	if out, code := clientCheckpoint(t, signetBin, p, clientPolicy); code != 0 || !strings.Contains(out, "quorum two-of-three met") {
+		t.Errorf("signet checkpoint --policy against the honest log = exit %d:\n%s", code, out)
+	}
 	for name, w := range readyWitnesses(t, p) {
 		if w.Alarm != "" {
 			t.Errorf("honest log: witness %s alarm %q", name, w.Alarm)

@@ -206,6 +206,20 @@ func (s *Store) Signer(ctx context.Context, id string) (registry.Signer, error) 
 	return sg, err
 }
 
+// Signers returns the signers whose ids sort after after, in id order, at
+// most limit of them, each with its keys in the order added.
+func (s *Store) Signers(ctx context.Context, after string, limit int) ([]registry.Signer, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("memstore: Signers: the limit must be > 0, got %d", limit)
+	}
+	var out []registry.Signer
+	err := s.read(ctx, func(v view) (err error) {
+		out, err = v.signerPage(after, limit)
+		return err
+	})
+	return out, err
+}
+
 // Key returns the key kid.
 func (s *Store) Key(ctx context.Context, kid string) (registry.Key, error) {
 	var k registry.Key

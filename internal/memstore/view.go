@@ -105,13 +105,14 @@ func (v view) readHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// records returns the records q selects, in index order.
+// records returns the records q selects, in index order. A match is
+// checked on each record in turn: the in-memory store has no index.
 func (v view) records(q ledger.Query) []*ledger.Record {
 	var out []*ledger.Record
 	for i := max(q.After+1, 0); i < v.next() && len(out) < q.Limit; i++ {
 		r := v.record(i)
 		if (q.Signer == "" || r.Signer == q.Signer) && (q.Kind == "" || r.Kind == string(q.Kind)) &&
-			(!q.KeyEvents || r.Kind != string(ledger.KindEntry)) {
+			(!q.KeyEvents || r.Kind != string(ledger.KindEntry)) && (q.Match == nil || q.Match.Selects(r.record())) {
 			out = append(out, r.record())
 		}
 	}
@@ -161,4 +162,30 @@ func (v view) signerWithKeys(id string) (registry.Signer, bool, error) {
 	}
 	slices.SortStableFunc(sg.Keys, func(a, b registry.Key) int { return cmp.Compare(a.AddedAt, b.AddedAt) })
 	return sg, len(sg.Keys) > 0, nil
+}
+
+// signerPage returns the signers whose ids sort after after, in id
+// order, at most limit of them, with their keys.
+func (v view) signerPage(after string, limit int) ([]registry.Signer, error) {
+	var ids []string
+	for _, t := range v {
+		for id := range t.signers {
+			if id > after {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var out []registry.Signer
+	for _, id := range ids[:min(limit, len(ids))] {
+		sg, ok, err := v.signerWithKeys(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, sg)
+		}
+	}
+	return out, nil
 }

@@ -7,7 +7,7 @@ import (
 
 // Tool returns the path of an external tool the suite runs, from the
 // environment variable env that scripts/tools.sh exports (SIGNET_FSCK,
-// SIGNET_OMNIWITNESS, SIGNET_LITEWITNESS, SIGNET_WITNESSCTL). Like the
+// SIGNET_OMNIWITNESS, SIGNET_LITEWITNESS, SIGNET_WITNESSCTL, SIGNET_CHROMIUM). Like the
 // database, the tools are mandatory: without one the test fails.
 func Tool(t testing.TB, env string) string {
 	t.Helper()

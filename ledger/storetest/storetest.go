@@ -44,6 +44,13 @@ type Backend struct {
 	// the head's, even one written behind the rules (the in-memory store;
 	// the SQL schemas have no such constraint). Optional.
 	Gapless bool
+	// ClearSearchIndex empties the content-search index of the database
+	// name behind the stores' backs, leaving the records as they are. A
+	// store with an index implements [SearchIndexer]; the suite checks
+	// that a cleared index finds nothing (the store answers from it) and
+	// that rebuilding it restores every answer. Optional: nil for a store
+	// with no index.
+	ClearSearchIndex func(t *testing.T, name string)
 }
 
 // TestStore runs every check of the [ledger.Store] contract against b.
@@ -56,6 +63,8 @@ func TestStore(t *testing.T, b Backend) {
 	t.Run("Tamper", func(t *testing.T) { testTamper(t, b) })
 	t.Run("SpentNonces", func(t *testing.T) { testSpent(t, b) })
 	t.Run("Cosignatures", func(t *testing.T) { testCosignatures(t, b) })
+	t.Run("Match", func(t *testing.T) { testMatch(t, b) })
+	t.Run("Signers", func(t *testing.T) { testSigners(t, b) })
 }
 
 // testCtx returns a context that ends with the test or after a minute.

@@ -1,17 +1,21 @@
-package witness
+package signet
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// MaxBodySize bounds an add-checkpoint request body. The largest body the
+// The c2sp.org/tlog-witness wire format, shared by the log's pusher
+// (ledger) and Signet's witness (package witness).
+
+// MaxAddCheckpointBody bounds an add-checkpoint request body. The largest body the
 // spec allows (63 proof lines, a checkpoint with a few signatures) is
 // about 5 KiB; 64 KiB leaves room for extension lines and many cosignatures.
-const MaxBodySize = 64 << 10
+const MaxAddCheckpointBody = 64 << 10
 
 // maxProofLines is the most consistency proof lines a client may send
 // (c2sp.org/tlog-witness: "MUST NOT send more than 63").
@@ -34,16 +38,16 @@ type AddCheckpointRequest struct {
 // The size is decimal with no sign and no leading zero (0 is "0"); each
 // proof line is the canonical standard base64 of 32 bytes; every line,
 // the checkpoint's included, ends in "\n". Anything else is a
-// [*BodyError]. The checkpoint is not verified: see [Witness.AddCheckpoint].
+// [*AddCheckpointError]. The checkpoint is not verified.
 // The result does not alias body.
 func ParseAddCheckpoint(body []byte) (*AddCheckpointRequest, error) {
 	line, rest, ok := bytes.Cut(body, []byte("\n"))
 	if !ok {
-		return nil, bodyErrorf("no old size line")
+		return nil, addCheckpointErrorf("no old size line")
 	}
 	size, ok := bytes.CutPrefix(line, []byte("old "))
 	if !ok {
-		return nil, bodyErrorf("the first line is not \"old <size>\"")
+		return nil, addCheckpointErrorf("the first line is not \"old <size>\"")
 	}
 	old, err := parseSize(string(size))
 	if err != nil {
@@ -53,22 +57,22 @@ func ParseAddCheckpoint(body []byte) (*AddCheckpointRequest, error) {
 	for {
 		line, rest, ok = bytes.Cut(rest, []byte("\n"))
 		if !ok {
-			return nil, bodyErrorf("no empty line before the checkpoint")
+			return nil, addCheckpointErrorf("no empty line before the checkpoint")
 		}
 		if len(line) == 0 {
 			break
 		}
 		if len(req.Proof) == maxProofLines {
-			return nil, bodyErrorf("more than %d consistency proof lines", maxProofLines)
+			return nil, addCheckpointErrorf("more than %d consistency proof lines", maxProofLines)
 		}
 		h, err := tlog.ParseHash(string(line))
 		if err != nil || h.String() != string(line) {
-			return nil, bodyErrorf("proof line %d is not the base64 of a 32-byte hash", len(req.Proof)+1)
+			return nil, addCheckpointErrorf("proof line %d is not the base64 of a 32-byte hash", len(req.Proof)+1)
 		}
 		req.Proof = append(req.Proof, h)
 	}
 	if len(rest) == 0 || rest[len(rest)-1] != '\n' {
-		return nil, bodyErrorf("the checkpoint is empty or does not end in a newline")
+		return nil, addCheckpointErrorf("the checkpoint is empty or does not end in a newline")
 	}
 	req.Checkpoint = bytes.Clone(rest)
 	return req, nil
@@ -78,13 +82,13 @@ func ParseAddCheckpoint(body []byte) (*AddCheckpointRequest, error) {
 func parseSize(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || strconv.FormatInt(n, 10) != s {
-		return 0, bodyErrorf("the old size %q is not a decimal with no leading zero", trunc(s))
+		return 0, addCheckpointErrorf("the size %q is not a decimal with no leading zero", trunc(s))
 	}
 	return n, nil
 }
 
 // Marshal encodes r as an add-checkpoint body: ParseAddCheckpoint's
-// inverse, for logs and tests.
+// inverse.
 func (r *AddCheckpointRequest) Marshal() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "old %d\n", r.OldSize)
@@ -96,10 +100,30 @@ func (r *AddCheckpointRequest) Marshal() []byte {
 	return b.Bytes()
 }
 
-// trunc shortens s for an error message.
-func trunc(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
+// ParseTreeSize parses a text/x.tlog.size body, a witness's 409 answer:
+// the size of the tree it last cosigned, in decimal with no leading zero,
+// and a newline.
+func ParseTreeSize(body []byte) (int64, error) {
+	s, ok := bytes.CutSuffix(body, []byte("\n"))
+	if !ok {
+		return 0, addCheckpointErrorf("the tree size %q does not end in a newline", trunc(string(body)))
 	}
-	return s
+	return parseSize(string(s))
+}
+
+// ErrMalformedAddCheckpoint means an add-checkpoint body or a tree size
+// body is not in its one spelling.
+var ErrMalformedAddCheckpoint = errors.New("signet: malformed tlog-witness message")
+
+// AddCheckpointError is a malformed add-checkpoint body. It wraps
+// [ErrMalformedAddCheckpoint].
+type AddCheckpointError struct{ Reason string }
+
+func (e *AddCheckpointError) Error() string {
+	return "signet: malformed add-checkpoint body: " + e.Reason
+}
+func (e *AddCheckpointError) Unwrap() error { return ErrMalformedAddCheckpoint }
+
+func addCheckpointErrorf(format string, args ...any) error {
+	return &AddCheckpointError{Reason: fmt.Sprintf(format, args...)}
 }

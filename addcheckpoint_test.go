@@ -1,4 +1,4 @@
-package witness
+package signet
 
 import (
 	"bytes"
@@ -53,11 +53,11 @@ func TestParseAddCheckpoint(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := ParseAddCheckpoint([]byte(c.body))
-			if !errors.Is(err, ErrMalformed) {
+			if !errors.Is(err, ErrMalformedAddCheckpoint) {
 				t.Errorf("ParseAddCheckpoint(%q) = %+v, %v; want ErrMalformed", c.body, r, err)
 			}
-			if _, ok := errors.AsType[*BodyError](err); !ok {
-				t.Errorf("ParseAddCheckpoint(%q) error %T is not a *BodyError", c.body, err)
+			if _, ok := errors.AsType[*AddCheckpointError](err); !ok {
+				t.Errorf("ParseAddCheckpoint(%q) error %T is not a *AddCheckpointError", c.body, err)
 			}
 		})
 	}
@@ -72,7 +72,7 @@ func FuzzParseAddCheckpoint(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := ParseAddCheckpoint(body)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
+			if !errors.Is(err, ErrMalformedAddCheckpoint) {
 				t.Fatalf("ParseAddCheckpoint error %v is not ErrMalformed", err)
 			}
 			return
