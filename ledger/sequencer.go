@@ -77,6 +77,12 @@ type sequencer struct {
 	inflight atomic.Int64 // requests being verified that will soon be queued
 	stop     chan struct{}
 	stopped  chan struct{}
+	// naive bounds the naive commits in progress at once: each holds a
+	// pool connection while it waits for the head's lock, and the one
+	// holding the lock may need another (a registry catch-up reads through
+	// the store), so with as many waiters as connections it would wait
+	// for its own waiters until the transaction timed out.
+	naive chan struct{}
 
 	// frontier caches the stored hashes of the last tree this process
 	// committed, as a guess of what the next batch needs; the guess is
@@ -103,15 +109,28 @@ func newSequencer(cfg sequencerConfig, store Store, reg *logRegistry, sign func(
 		queue: make(chan *pending, cfg.Queue), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	s.frontierSize.Store(-1)
+	if cfg.Naive {
+		s.naive = make(chan struct{}, naiveCommits)
+	}
 	go s.run()
 	return s
 }
+
+// naiveCommits is how many naive commits may wait for the head's lock at
+// once: half of a PostgreSQL store's default pool of 16 connections.
+const naiveCommits = 8
 
 // submit queues p and waits for its result. It fails fast with
 // ErrUnavailable when the queue is full.
 func (s *sequencer) submit(ctx context.Context, p *pending) result {
 	p.done = make(chan result, 1)
 	if s.cfg.Naive {
+		select {
+		case s.naive <- struct{}{}:
+		case <-ctx.Done():
+			return result{err: ctx.Err()}
+		}
+		defer func() { <-s.naive }()
 		s.commit([]*pending{p})
 		return <-p.done
 	}
