@@ -22,7 +22,7 @@ var answerStrings = []string{
 func testAppended(s string, payload string, proof int) *ledger.Appended {
 	rec := &ledger.Record{Index: 123456, Kind: ledger.KindEntry, Signer: s, KID: s + "kid",
 		IntegratedTime: time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC),
-		Protected: "eyJhbGciOiJFZERTQSJ9", Payload: b64url(payload), Signature: s, Hash: ledger.Hash{1, 2, 3}, PrevHash: ledger.Hash{0xff}}
+		Protected:      "eyJhbGciOiJFZERTQSJ9", Payload: b64url(payload), Signature: s, Hash: ledger.Hash{1, 2, 3}, PrevHash: ledger.Hash{0xff}}
 	a := &ledger.Appended{Record: rec, Checkpoint: []byte("signet/test\n123457\n" + s + "\n\n— sig\n"), TreeSize: 123457}
 	for i := range proof {
 		a.Proof = append(a.Proof, tlog.Hash{byte(i), 0xfb, 0xff})
