@@ -12,8 +12,9 @@
 //	GET  /ui/entries/{index}/json      the record as GET /v1/entries/{index} answers it
 //	GET  /ui/entries/{index}/receipt   the record's receipt (docs/PROTOCOL.md §9)
 //	GET  /ui/entries?index=N           goes to record N
+//	GET  /ui/signers                   the signer directory, paged
 //	GET  /ui/signers/{signer}          a signer's key history and records, paged
-//	GET  /ui/search                    records by signer and kind, paged
+//	GET  /ui/search                    records by signer, kind and payload content, paged
 //	GET  /ui/signin, POST /ui/signin   sign in with a reader token (token read mode)
 //	POST /ui/signout                   sign out
 //
@@ -107,6 +108,7 @@ func (p *Pages) routes() {
 	read("GET /ui/entries/{index}", p.record)
 	read("GET /ui/entries/{index}/json", p.recordJSON)
 	read("GET /ui/entries/{index}/receipt", p.receipt)
+	read("GET /ui/signers", p.signers)
 	read("GET /ui/signers/{signer}", p.signer)
 	read("GET /ui/search", p.search)
 	p.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
