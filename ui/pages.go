@@ -226,7 +226,7 @@ func (p *Pages) recordJSON(w http.ResponseWriter, r *http.Request) {
 	req.URL = &url.URL{Path: "/v1/entries/" + strconv.FormatInt(i, 10)}
 	req.RequestURI = req.URL.Path
 	req.Header.Del("Authorization")
-	if tok := token(r); tok != "" {
+	if tok := p.token(r); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	p.srv.ServeHTTP(w, req)

@@ -28,7 +28,8 @@
 // When reads need a token, a visitor signs in with a reader (or the
 // admin) token, checked as the API checks a bearer token; it is kept for
 // at most 12 hours in an HttpOnly, SameSite=Strict cookie (Secure, with
-// the __Host- prefix, under TLS) and never appears in a URL. The cookie is
+// the __Host- prefix, over HTTPS: signetd's own TLS, or a trusted proxy's
+// X-Forwarded-Proto, [api.Server.Secure]) and never appears in a URL. The cookie is
 // only a way of carrying the bearer token: it grants nothing the API would
 // not, the API never reads it, and it is checked again on every request, so
 // removing a token from the server's configuration signs its visitors out.
@@ -59,6 +60,9 @@ type Server interface {
 	// Problem turns an error into what a client is told, by the API's one
 	// error table.
 	Problem(requestID string, err error) api.Problem
+	// Secure reports whether the visitor reached the server over HTTPS,
+	// which makes the session cookie Secure.
+	Secure(r *http.Request) bool
 	// ServeHTTP serves the API, for the raw JSON of a record.
 	http.Handler
 }
