@@ -42,7 +42,7 @@ func (tb *tab) found() string {
 // records whose payload contains the object, nested objects and arrays
 // and numbers by value included, combined with signer and kind, paged
 // with the match kept; a malformed match gets the API's message, 400.
-func checkSearch(t *testing.T, tb *tab, s *site) {
+func checkSearch(t *testing.T, tb *tab, s *site, shoot bool) {
 	tb.base = s.URL
 	for _, c := range []struct {
 		name, signer, kind, match, want string
@@ -63,6 +63,10 @@ func checkSearch(t *testing.T, tb *tab, s *site) {
 	}
 	if v := tb.eval(`document.querySelector("#match").value`); v != "" {
 		t.Errorf("match field after an empty search = %q", v)
+	}
+	if shoot {
+		tb.search("alice", "entry", `{"period":{"quarter":1}}`)
+		tb.screenshot("ui-search.png")
 	}
 	// Seven records of 2024, five to a page: the next page keeps the match.
 	tb.search("", "", `{"period":{"year":2024}}`)
