@@ -48,7 +48,7 @@ func (s *Server) created(c *gin.Context, a *ledger.Appended, body any) {
 }
 
 func (s *Server) getEntry(c *gin.Context) {
-	i, err := parseIndex("index", c.Param("index"))
+	i, err := ParseIndex("index", c.Param("index"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -61,27 +61,11 @@ func (s *Server) getEntry(c *gin.Context) {
 	c.JSON(http.StatusOK, newRecordView(r, true))
 }
 
-// listEntries pages through the log: ?signer=&kind=&match=&after=&limit=.
+// listEntries pages through the log: ?signer=&kind=&match=&after=&limit=
+// ([EntriesQuery]).
 func (s *Server) listEntries(c *gin.Context) {
-	q := ledger.Query{Signer: c.Query("signer"), After: -1, Limit: 100}
-	var err error
-	if m, ok := c.GetQuery("match"); ok {
-		if q.Match, err = ledger.ParseMatch([]byte(m)); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	if k := c.Query("kind"); k != "" {
-		if q.Kind, err = ledger.ParseKind(k); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	if q.After, err = queryIndex(c, "after", -1); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if q.Limit, err = queryLimit(c, 100, 1000); err != nil {
+	q, err := EntriesQuery(c.Request.URL.Query(), 100, 1000)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -104,20 +88,6 @@ func (s *Server) listEntries(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// queryLimit reads the query parameter limit, def if absent; it must be
-// between 1 and max.
-func queryLimit(c *gin.Context, def, max int) (int, error) {
-	l, ok := c.GetQuery("limit")
-	if !ok {
-		return def, nil
-	}
-	n, err := parseIndex("limit", l)
-	if err != nil || n < 1 || n > int64(max) {
-		return 0, malformed(fmt.Sprintf("limit must be between 1 and %d", max))
-	}
-	return int(n), nil
-}
-
 func (s *Server) verify(c *gin.Context) {
 	s.verifyIndex(c, c.Param("index"))
 }
@@ -128,7 +98,7 @@ func (s *Server) verifyLegacy(c *gin.Context) {
 }
 
 func (s *Server) verifyIndex(c *gin.Context, idx string) {
-	i, err := parseIndex("index", idx)
+	i, err := ParseIndex("index", idx)
 	if err != nil {
 		s.fail(c, err)
 		return

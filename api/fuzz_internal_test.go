@@ -12,12 +12,12 @@ func FuzzParseIndex(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseIndex("index", s)
+		n, err := ParseIndex("index", s)
 		if err != nil {
 			return
 		}
 		if n < 0 || strconv.FormatInt(n, 10) != s {
-			t.Fatalf("parseIndex(%q) = %d: not canonical", s, n)
+			t.Fatalf("ParseIndex(%q) = %d: not canonical", s, n)
 		}
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"github.com/signet-ledger/signet/keys"
@@ -72,23 +71,8 @@ func (s *Server) signed(c *gin.Context) (ledger.Signed, error) {
 	return ledger.Signed{JWS: j, Path: c.Request.URL.Path, Gate: g}, nil
 }
 
-// parseIndex parses a log index or tree size: a decimal number without
-// sign or leading zeros.
-func parseIndex(name, s string) (int64, error) {
-	bad := s == "" || len(s) > 1 && s[0] == '0' || s[0] < '0' || s[0] > '9'
-	n, err := strconv.ParseInt(s, 10, 64)
-	if bad || err != nil {
-		return 0, malformed(fmt.Sprintf("%s must be a non-negative decimal integer", name))
-	}
-	return n, nil
-}
-
-// queryIndex parses an optional query parameter with parseIndex; absent
+// queryIndex parses an optional query parameter with [ParseIndex]; absent
 // is def.
 func queryIndex(c *gin.Context, name string, def int64) (int64, error) {
-	v, ok := c.GetQuery(name)
-	if !ok {
-		return def, nil
-	}
-	return parseIndex(name, v)
+	return indexParam(c.Request.URL.Query(), name, def)
 }

@@ -30,8 +30,10 @@ type Config struct {
 	// deployments. Optional. Default false: reads need a reader or admin
 	// token. Health, nonce and log key endpoints are always open.
 	PublicReads bool
-	// TrustedProxies are the addresses or CIDRs whose X-Forwarded-For the
-	// server believes for the client address. Optional. Default none.
+	// TrustedProxies are the addresses or CIDRs of the reverse proxies
+	// whose X-Forwarded-For the server believes for the client address,
+	// and whose X-Forwarded-Proto for the scheme ([Server.Secure]).
+	// Optional. Default none.
 	TrustedProxies []string
 	// RateLimit bounds requests per client address and per kid. Optional.
 	// The zero value disables both limits.
@@ -82,6 +84,7 @@ type Server struct {
 	streamStall  time.Duration
 	engine       *gin.Engine
 	obs          Observer
+	proxies      proxies
 }
 
 // New returns the handler for cfg.
@@ -110,6 +113,10 @@ func New(cfg Config) (*Server, error) {
 		adminTokens: newTokens(cfg.AdminToken), readerTokens: newTokens(cfg.ReaderTokens...), publicReads: cfg.PublicReads,
 		byAddr: newLimiters(cfg.RateLimit.PerAddr, cfg.RateLimit.Burst), byKID: newLimiters(cfg.RateLimit.PerKID, cfg.RateLimit.Burst),
 		failures: newLimiters(cfg.RateLimit.Failures, cfg.RateLimit.Burst), obs: cfg.Observer}
+	var err error
+	if s.proxies, err = parseProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {

@@ -35,14 +35,7 @@ func (s *Server) getSigner(c *gin.Context) {
 // listSigners pages through the signer directory: ?after=&limit=, in
 // bytewise id order.
 func (s *Server) listSigners(c *gin.Context) {
-	after := c.Query("after")
-	if after != "" {
-		if err := registry.CheckSignerID(after); err != nil {
-			s.fail(c, malformed("after must be a signer id: "+err.Error()))
-			return
-		}
-	}
-	limit, err := queryLimit(c, 100, ledger.MaxSignersPage)
+	after, limit, err := SignersPage(c.Request.URL.Query(), 100, ledger.MaxSignersPage)
 	if err != nil {
 		s.fail(c, err)
 		return

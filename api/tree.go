@@ -40,7 +40,7 @@ func (s *Server) inclusion(c *gin.Context) {
 		s.fail(c, malformed("index is required"))
 		return
 	}
-	i, err := parseIndex("index", idx)
+	i, err := ParseIndex("index", idx)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) consistency(c *gin.Context) {
 		s.fail(c, malformed("from is required"))
 		return
 	}
-	f, err := parseIndex("from", from)
+	f, err := ParseIndex("from", from)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -131,14 +131,9 @@ type signerSummaryView struct {
 }
 
 func newSignerSummaryView(s registry.Signer) signerSummaryView {
-	v := signerSummaryView{Signer: s.ID, RegisteredAt: timeString(s.RegisteredTime), LogIndex: s.RegisteredAt, Status: "inactive"}
-	for _, k := range s.Keys {
-		if k.Status() == registry.StatusActive {
-			v.ActiveKeys++
-		} else {
-			v.RevokedKeys++
-		}
-	}
+	v := signerSummaryView{Signer: s.ID, RegisteredAt: timeString(s.RegisteredTime), LogIndex: s.RegisteredAt, Status: "inactive",
+		ActiveKeys: s.ActiveKeys()}
+	v.RevokedKeys = len(s.Keys) - v.ActiveKeys
 	if v.ActiveKeys > 0 {
 		v.Status = "active"
 	}

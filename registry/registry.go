@@ -74,6 +74,18 @@ type Revocation struct {
 	CompromisedSince *int64
 }
 
+// ActiveKeys counts s's keys that are active at the head of the log; a
+// signer without one can sign nothing more.
+func (s Signer) ActiveKeys() int {
+	n := 0
+	for _, k := range s.Keys {
+		if k.Status() == StatusActive {
+			n++
+		}
+	}
+	return n
+}
+
 // Status reports whether k is active or revoked at the head of the log.
 func (k Key) Status() Status {
 	if k.Revocation != nil {

@@ -45,6 +45,7 @@ func newBrowser(t *testing.T) *browser {
 // JavaScript dialog (alert, confirm, prompt) the page tried to open.
 type tab struct {
 	t       *testing.T
+	base    string // the site's URL, for helpers that open pages
 	ctx     context.Context
 	mu      sync.Mutex
 	dialogs []string
@@ -162,7 +163,8 @@ func contains(t *testing.T, what, got string, want ...string) {
 // TestExplorerInBrowser drives the pages in Chromium on a real log on each
 // store: the facts each page shows, markup in payloads and reasons shown
 // as text with nothing run, paging, a record changed in the database
-// failing its checks by name, and the sign-in of token read mode.
+// failing its checks by name, search by payload content, the signer
+// directory, witness cosignatures, and the sign-in of token read mode.
 func TestExplorerInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	for _, store := range []struct {
@@ -177,6 +179,9 @@ func TestExplorerInBrowser(t *testing.T) {
 			t.Run("signer", func(t *testing.T) { checkSigner(t, b.tab(t), s, st, store.name == "postgres") })
 			t.Run("markup", func(t *testing.T) { checkMarkup(t, b.tab(t), s) })
 			t.Run("paging", func(t *testing.T) { checkPaging(t, b.tab(t), s) })
+			t.Run("search", func(t *testing.T) { checkSearch(t, b.tab(t), s, store.name == "postgres") })
+			t.Run("signers", func(t *testing.T) { checkSigners(t, b.tab(t), s) })
+			t.Run("witnessed", func(t *testing.T) { checkWitnessed(t, b.tab(t), s) })
 			t.Run("tampered", func(t *testing.T) { checkTampered(t, b.tab(t), s) })
 		})
 	}

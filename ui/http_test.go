@@ -46,21 +46,26 @@ func TestBadInputIsAnHTMLPage(t *testing.T) {
 		status int
 		says   string
 	}{
-		{"/ui/entries/abc", 400, "index must be a record index"},
-		{"/ui/entries/-1", 400, "index must be a record index"},
-		{"/ui/entries/01", 400, "index must be a record index"},
-		{"/ui/entries/99999999999999999999", 400, "index must be a record index"},
+		{"/ui/entries/abc", 400, "index must be a non-negative decimal integer"},
+		{"/ui/entries/-1", 400, "index must be a non-negative decimal integer"},
+		{"/ui/entries/01", 400, "index must be a non-negative decimal integer"},
+		{"/ui/entries/99999999999999999999", 400, "index must be a non-negative decimal integer"},
 		{"/ui/entries/14", 404, "there is no record 14"},
 		{"/ui/entries/14/receipt", 404, "there is no record 14"},
-		{"/ui/entries/x/json", 400, "index must be a record index"},
-		{"/ui/entries?index=", 400, "index must be a record index"},
+		{"/ui/entries/x/json", 400, "index must be a non-negative decimal integer"},
+		{"/ui/entries?index=", 400, "index must be a non-negative decimal integer"},
 		{"/ui/signers/nobody", 404, "Not found"},
 		{"/ui/signers/" + url.PathEscape("<b>Bad Id</b>"), 404, "Not found"},
-		{"/ui/signers/alice?after=-1", 400, "after must be a record index"},
+		{"/ui/signers/alice?after=-1", 400, "after must be a non-negative decimal integer"},
 		{"/ui/signers/alice?limit=0", 400, "limit must be between 1 and 100"},
 		{"/ui/signers/alice?limit=101", 400, "limit must be between 1 and 100"},
-		{"/ui/search?after=x", 400, "after must be a record index"},
-		{"/ui/search?kind=bogus", 400, "kind must be one of"},
+		{"/ui/search?after=x", 400, "after must be a non-negative decimal integer"},
+		{"/ui/search?kind=bogus", 400, "unknown record kind"},
+		{"/ui/search?match=%5B1%5D", 400, "match must be one JSON object"},
+		{"/ui/search?match=&kind=entry", 200, "Records found"},
+		{"/ui/signers?after=%3Cb%3E", 400, "after must be a signer id"},
+		{"/ui/signers?limit=101", 400, "limit must be between 1 and 100"},
+		{"/ui/signers?after=zed", 200, "No signers"},
 		{"/ui/no/such/page", 404, "there is no such page"},
 	} {
 		resp, body := get(t, s, c.path)
@@ -162,5 +167,62 @@ func TestCrossSiteSignInIsRefused(t *testing.T) {
 		if resp, _ := do(t, req); resp.Header.Get("Location") != "/ui/" {
 			t.Errorf("sign-in with next=%q goes to %q, want /ui/", n, resp.Header.Get("Location"))
 		}
+	}
+}
+
+// TestSecureCookieBehindProxy: behind a TLS-terminating proxy named in
+// TrustedProxies, its X-Forwarded-Proto: https makes the session cookie
+// Secure with the __Host- prefix, and that cookie signs the visitor in; the
+// header from anyone else, or anything but one "https", is ignored.
+func TestSecureCookieBehindProxy(t *testing.T) {
+	trusting := sqliteSite(t, access{proxies: []string{"127.0.0.0/8"}})
+	untrusting := sqliteSite(t, access{proxies: []string{"10.0.0.5"}})
+	signin := func(s *site, proto ...string) *http.Cookie {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/ui/signin", strings.NewReader("token="+readerToken))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, p := range proto {
+			req.Header.Add("X-Forwarded-Proto", p)
+		}
+		resp, _ := do(t, req)
+		if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+			t.Fatalf("sign-in with X-Forwarded-Proto %q = %d, cookies %v", proto, resp.StatusCode, resp.Cookies())
+		}
+		return resp.Cookies()[0]
+	}
+	for _, c := range []struct {
+		name   string
+		s      *site
+		proto  []string
+		secure bool
+	}{
+		{"trusted proxy, https", trusting, []string{"https"}, true},
+		{"trusted proxy, HTTPS", trusting, []string{"HTTPS"}, true},
+		{"trusted proxy, http", trusting, []string{"http"}, false},
+		{"trusted proxy, no header", trusting, nil, false},
+		{"trusted proxy, two headers", trusting, []string{"https", "http"}, false},
+		{"trusted proxy, a list", trusting, []string{"https, http"}, false},
+		{"untrusted peer, https", untrusting, []string{"https"}, false},
+	} {
+		ck := signin(c.s, c.proto...)
+		wantName := map[bool]string{true: "__Host-signet-reader", false: "signet-reader"}[c.secure]
+		if ck.Secure != c.secure || ck.Name != wantName || !ck.HttpOnly || ck.Path != "/" {
+			t.Errorf("%s: cookie %s Secure=%v HttpOnly=%v Path=%s; want %s Secure=%v", c.name, ck.Name, ck.Secure, ck.HttpOnly, ck.Path, wantName, c.secure)
+		}
+		// The cookie set signs the visitor in on the next request through
+		// the same proxy.
+		hdr := []string{"Cookie", ck.Name + "=" + ck.Value}
+		if len(c.proto) == 1 {
+			hdr = append(hdr, "X-Forwarded-Proto", c.proto[0])
+		}
+		if resp, _ := get(t, c.s, "/ui/", hdr...); resp.StatusCode != 200 {
+			t.Errorf("%s: the overview with that cookie = %d, want 200", c.name, resp.StatusCode)
+		}
+	}
+	// A __Host- cookie sent without the proxy's https is not read: the
+	// visitor is sent to sign in.
+	ck := signin(trusting, "https")
+	if resp, _ := get(t, trusting, "/ui/", "Cookie", ck.Name+"="+ck.Value); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the __Host- cookie over plain HTTP = %d, want 303 to sign in", resp.StatusCode)
 	}
 }

@@ -5,44 +5,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/api"
 	"github.com/signet-ledger/signet/ledger"
 	"github.com/signet-ledger/signet/registry"
 )
 
-// parseIndex parses a log index as the API does: a decimal number without
-// sign or leading zeros.
-func parseIndex(name, s string) (int64, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if s == "" || len(s) > 1 && s[0] == '0' || s[0] < '0' || s[0] > '9' || err != nil {
-		return 0, malformed(fmt.Sprintf("%s must be a record index: a non-negative decimal number without leading zeros", name))
-	}
-	return n, nil
-}
+// maxPage bounds the limit a visitor may ask a page for.
+const maxPage = 100
 
-// paging reads ?after= (the last index of the previous page; absent: from
-// the start) and ?limit= (1 to 100; absent: the page size).
-func (p *Pages) paging(r *http.Request) (after int64, limit int, err error) {
-	after, limit = -1, p.pageSize
-	q := r.URL.Query()
-	if q.Has("after") {
-		if after, err = parseIndex("after", q.Get("after")); err != nil {
-			return 0, 0, err
-		}
-	}
-	if q.Has("limit") {
-		n, err := parseIndex("limit", q.Get("limit"))
-		if err != nil || n < 1 || n > 100 {
-			return 0, 0, malformed("limit must be between 1 and 100")
-		}
-		limit = int(n)
-	}
-	return after, limit, nil
+// entriesQuery reads a page's filters and paging as GET /v1/entries
+// reads its own ([api.EntriesQuery]), with the explorer's page size.
+func (p *Pages) entriesQuery(v url.Values) (ledger.Query, error) {
+	return api.EntriesQuery(v, p.pageSize, maxPage)
 }
 
 // page is one page of records and the links to the others.
@@ -52,34 +33,38 @@ type page struct {
 	First   string // the first page's URL, or empty on the first
 }
 
-// records reads a page of q at the query of r, keeping r's other
-// parameters in the links.
-func (p *Pages) records(r *http.Request, q ledger.Query) (page, error) {
-	var err error
-	if q.After, q.Limit, err = p.paging(r); err != nil {
-		return page{}, err
-	}
+// records reads the page q asks for, with links to r's path that keep
+// the other parameters of v, the query q was read from. It asks for one
+// record more than the page shows, so that the last page has no link to
+// an empty one.
+func (p *Pages) records(r *http.Request, v url.Values, q ledger.Query) (page, error) {
+	q.Limit++
 	recs, err := p.log.Records(r.Context(), q)
 	if err != nil {
 		return page{}, err
 	}
-	pg := page{Records: recs}
-	link := func(after int64) string {
-		v := r.URL.Query()
-		v.Del("after")
-		if after >= 0 {
-			v.Set("after", strconv.FormatInt(after, 10))
-		}
-		u := url.URL{Path: r.URL.Path, RawQuery: v.Encode()}
-		return u.String()
+	var pg page
+	if q.Limit--; len(recs) > q.Limit {
+		recs = recs[:q.Limit]
+		pg.Next = pageLink(r.URL.Path, v, strconv.FormatInt(recs[len(recs)-1].Index, 10))
 	}
-	if len(recs) == q.Limit {
-		pg.Next = link(recs[len(recs)-1].Index)
-	}
+	pg.Records = recs
 	if q.After >= 0 {
-		pg.First = link(-1)
+		pg.First = pageLink(r.URL.Path, v, "")
 	}
 	return pg, nil
+}
+
+// pageLink is the address of path with query v and after set to after,
+// or without it when after is empty.
+func pageLink(path string, v url.Values, after string) string {
+	v = maps.Clone(v)
+	v.Del("after")
+	if after != "" {
+		v.Set("after", after)
+	}
+	u := url.URL{Path: path, RawQuery: v.Encode()}
+	return u.String()
 }
 
 type overviewPage struct {
@@ -121,7 +106,7 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) {
 
 // gotoEntry answers the overview's "go to record" form.
 func (p *Pages) gotoEntry(w http.ResponseWriter, r *http.Request) {
-	i, err := parseIndex("index", r.URL.Query().Get("index"))
+	i, err := api.ParseIndex("index", r.URL.Query().Get("index"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -161,7 +146,7 @@ type check struct {
 }
 
 func (p *Pages) record(w http.ResponseWriter, r *http.Request) {
-	i, err := parseIndex("index", r.PathValue("index"))
+	i, err := api.ParseIndex("index", r.PathValue("index"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -232,7 +217,7 @@ func (p *Pages) keyStatus(r *http.Request, v *ledger.Verification) (keyStatus, e
 // recordJSON serves the record as the API does, with the visitor's token:
 // the API decides the access and the answer.
 func (p *Pages) recordJSON(w http.ResponseWriter, r *http.Request) {
-	i, err := parseIndex("index", r.PathValue("index"))
+	i, err := api.ParseIndex("index", r.PathValue("index"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -241,7 +226,7 @@ func (p *Pages) recordJSON(w http.ResponseWriter, r *http.Request) {
 	req.URL = &url.URL{Path: "/v1/entries/" + strconv.FormatInt(i, 10)}
 	req.RequestURI = req.URL.Path
 	req.Header.Del("Authorization")
-	if tok := token(r); tok != "" {
+	if tok := p.token(r); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	p.srv.ServeHTTP(w, req)
@@ -249,7 +234,7 @@ func (p *Pages) recordJSON(w http.ResponseWriter, r *http.Request) {
 
 // receipt serves the record's receipt as a file to download.
 func (p *Pages) receipt(w http.ResponseWriter, r *http.Request) {
-	i, err := parseIndex("index", r.PathValue("index"))
+	i, err := api.ParseIndex("index", r.PathValue("index"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -289,7 +274,14 @@ func (p *Pages) signer(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	pg, err := p.records(r, ledger.Query{Signer: s.ID})
+	v := r.URL.Query()
+	q, err := p.entriesQuery(v)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	q.Signer = s.ID
+	pg, err := p.records(r, v, q)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -317,6 +309,7 @@ func keyEvents(s registry.Signer) []keyEvent {
 type searchForm struct {
 	Signer string
 	Kind   string
+	Match  string // as the visitor typed it
 }
 
 type searchPage struct {
@@ -328,22 +321,24 @@ type searchPage struct {
 
 var kinds = []ledger.Kind{ledger.KindEntry, ledger.KindRegistered, ledger.KindKeyAdded, ledger.KindKeyRevoked}
 
+// search lists the records by signer, kind and payload content, as GET
+// /v1/entries selects them; a malformed parameter gets the API's message.
 func (p *Pages) search(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := searchForm{Signer: q.Get("signer"), Kind: q.Get("kind")}
-	lq := ledger.Query{Signer: f.Signer}
-	if f.Kind != "" {
-		k, err := ledger.ParseKind(f.Kind)
-		if err != nil {
-			p.fail(w, r, malformed("kind must be one of entry, signer.registered, signer.key_added and signer.key_revoked"))
-			return
-		}
-		lq.Kind = k
+	v := r.URL.Query()
+	f := searchForm{Signer: v.Get("signer"), Kind: v.Get("kind"), Match: v.Get("match")}
+	// An empty field of the form is no filter: the form sends every field.
+	if v.Has("match") && f.Match == "" {
+		v.Del("match")
 	}
-	pg, err := p.records(r, lq)
+	q, err := p.entriesQuery(v)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	p.render(w, r, http.StatusOK, "search", "Search", searchPage{Form: f, Kinds: kinds, Searched: f.Signer != "" || f.Kind != "", List: pg})
+	pg, err := p.records(r, v, q)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "search", "Search", searchPage{Form: f, Kinds: kinds, Searched: f.Signer != "" || f.Kind != "" || f.Match != "", List: pg})
 }

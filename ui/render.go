@@ -21,7 +21,7 @@ func notFound(detail string) error  { return fmt.Errorf("%w: %s", ledger.ErrNotF
 func malformed(detail string) error { return fmt.Errorf("%w: %s", ledger.ErrMalformed, detail) }
 
 // pages are the templates, each parsed with the layout.
-var pages = []string{"overview", "record", "signer", "search", "signin", "error"}
+var pages = []string{"overview", "record", "signer", "signers", "search", "signin", "error"}
 
 func parseTemplates() map[string]*template.Template {
 	m := make(map[string]*template.Template, len(pages))

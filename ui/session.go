@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// cookieName is the session cookie's name: under TLS it has the __Host-
-// prefix, which browsers accept only with Secure, Path=/ and no Domain,
-// so no other host or path can plant or shadow it.
-func cookieName(r *http.Request) string {
-	if r.TLS != nil {
+// cookieName is the session cookie's name: over HTTPS (signetd's own TLS,
+// or a trusted proxy's, [Server.Secure]) it has the __Host- prefix, which
+// browsers accept only with Secure, Path=/ and no Domain, so no other host
+// or path can plant or shadow it.
+func (p *Pages) cookieName(r *http.Request) string {
+	if p.srv.Secure(r) {
 		return "__Host-signet-reader"
 	}
 	return "signet-reader"
@@ -21,23 +22,23 @@ func cookieName(r *http.Request) string {
 const sessionAge = 12 * time.Hour
 
 // token returns the reader token the visitor's cookie carries, if any.
-func token(r *http.Request) string {
-	c, err := r.Cookie(cookieName(r))
+func (p *Pages) token(r *http.Request) string {
+	c, err := r.Cookie(p.cookieName(r))
 	if err != nil {
 		return ""
 	}
 	return c.Value
 }
 
-func setSession(w http.ResponseWriter, r *http.Request, tok string, age time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: tok, Path: "/", MaxAge: int(age.Seconds()),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+func (p *Pages) setSession(w http.ResponseWriter, r *http.Request, tok string, age time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: p.cookieName(r), Value: tok, Path: "/", MaxAge: int(age.Seconds()),
+		HttpOnly: true, Secure: p.srv.Secure(r), SameSite: http.SameSiteStrictMode})
 }
 
 // signedIn reports whether the visitor may read: reads are public, or the
 // cookie carries a token the server accepts now.
 func (p *Pages) signedIn(r *http.Request) bool {
-	return p.srv.PublicReads() || p.srv.CanRead(token(r)) && token(r) != ""
+	return p.srv.PublicReads() || p.srv.CanRead(p.token(r)) && p.token(r) != ""
 }
 
 // reader sends a visitor who may not read to the sign-in page, with the
@@ -48,8 +49,8 @@ func (p *Pages) reader(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if token(r) != "" { // a token the server no longer accepts
-			setSession(w, r, "", -1)
+		if p.token(r) != "" { // a token the server no longer accepts
+			p.setSession(w, r, "", -1)
 		}
 		http.Redirect(w, r, "/ui/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	})
@@ -101,11 +102,11 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 			signinPage{Next: next(r), Problem: "That token is not one of this server's reader tokens. Check it and try again."})
 		return
 	}
-	setSession(w, r, tok, sessionAge)
+	p.setSession(w, r, tok, sessionAge)
 	http.Redirect(w, r, next(r), http.StatusSeeOther)
 }
 
 func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {
-	setSession(w, r, "", -1)
+	p.setSession(w, r, "", -1)
 	http.Redirect(w, r, "/ui/signin", http.StatusSeeOther)
 }

@@ -32,31 +32,38 @@ type site struct {
 	URL    string
 	LogKey string
 	Client *client.Client // with the admin token
+	Log    *ledger.Log
+	Store  ledger.Store // the Log's store
 	// exec runs SQL on the store's database, as someone with write access
 	// to it would.
 	exec func(t *testing.T, stmt string)
 }
 
-// access is the read access of a site's server.
-type access struct{ public bool }
+// access is the read access of a site's server, and the proxies it
+// trusts.
+type access struct {
+	public  bool
+	proxies []string
+}
 
 // serve starts the API with the pages mounted, as cmd/signetd does.
 func serve(t *testing.T, l *ledger.Log, logKey string, a access) *site {
 	h, err := api.New(api.Config{Log: l, AdminToken: "ui-admin-token", LogKey: logKey,
-		ReaderTokens: []string{readerToken}, PublicReads: a.public})
+		ReaderTokens: []string{readerToken}, PublicReads: a.public, TrustedProxies: a.proxies})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.Mount("/ui", ui.New(ui.Config{Log: l, Server: h, PageSize: 5}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &site{URL: srv.URL, LogKey: logKey, Client: client.New(srv.URL, client.WithAdminToken("ui-admin-token"), client.WithToken(readerToken))}
+	return &site{URL: srv.URL, LogKey: logKey, Log: l, Client: client.New(srv.URL, client.WithAdminToken("ui-admin-token"), client.WithToken(readerToken))}
 }
 
 // postgresSite is a site on PostgreSQL (signettest's schema and ledger).
 func postgresSite(t *testing.T, a access) *site {
 	e := signettest.New(t, signettest.Options{})
 	s := serve(t, e.Log, e.LogKey, a)
+	s.Store = e.Store
 	s.exec = func(t *testing.T, stmt string) {
 		t.Helper()
 		if tag, err := e.DB.Exec(context.Background(), stmt); err != nil || tag.RowsAffected() != 1 {
@@ -90,6 +97,7 @@ func sqliteSite(t *testing.T, a access) *site {
 	}
 	t.Cleanup(l.Close)
 	s := serve(t, l, vkey, a)
+	s.Store = st
 	s.exec = func(t *testing.T, stmt string) {
 		t.Helper()
 		db, err := sql.Open("sqlite", path)
@@ -116,9 +124,10 @@ const (
 //
 //	0 alice registered (key A1)     1 bob registered
 //	2 alice JE1                     3 alice JE2, amount 16453.24
-//	4 alice's payload with markup   5 bob JE4
+//	4 alice's payload with markup   5 bob JE4, period 2024 Q1
 //	6 alice adds key A2             7 the operator revokes A1 (compromised since 4, a reason with markup)
-//	8..13 alice JE5..JE10, with A2
+//	8..13 alice JE5..JE10, with A2: period 2024, Q1 for odd i and Q2 for
+//	even, and lines [{"account":"4000","amount":i},{"account":"1200","amount":i}]
 type story struct {
 	alice1, alice2, bob keys.PrivateKey
 	A1, A2              string // kids
@@ -141,12 +150,13 @@ func (s *site) tell(t *testing.T) story {
 	must(c.Submit(ctx, st.alice1, []byte(`{"journal_id":"JE1"}`)))
 	must(c.Submit(ctx, st.alice1, []byte(`{"journal_id":"JE2","amount":"16453.24"}`)))
 	must(c.Submit(ctx, st.alice1, []byte(`{"journal_id":"JE3","memo":`+jsonString(scriptPayload)+`,"note":`+jsonString(imgPayload)+`}`)))
-	must(c.Submit(ctx, st.bob, []byte(`{"journal_id":"JE4"}`)))
+	must(c.Submit(ctx, st.bob, []byte(`{"journal_id":"JE4","period":{"year":2024,"quarter":1}}`)))
 	must(c.AddKey(ctx, "alice", st.alice1, st.alice2))
 	since := int64(4)
 	must(c.RevokeAsOperator(ctx, "alice", st.A1, client.RevokeRequest{Reason: reasonMarkup, CompromisedSince: &since}))
 	for i := 5; i <= 10; i++ {
-		must(c.Submit(ctx, st.alice2, []byte(`{"journal_id":"JE`+itoa(i)+`"}`)))
+		must(c.Submit(ctx, st.alice2, []byte(`{"journal_id":"JE`+itoa(i)+`","period":{"year":2024,"quarter":`+itoa(2-i%2)+`},`+
+			`"lines":[{"account":"4000","amount":`+itoa(i)+`},{"account":"1200","amount":`+itoa(i)+`}]}`)))
 	}
 	return st
 }

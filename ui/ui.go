@@ -12,8 +12,9 @@
 //	GET  /ui/entries/{index}/json      the record as GET /v1/entries/{index} answers it
 //	GET  /ui/entries/{index}/receipt   the record's receipt (docs/PROTOCOL.md §9)
 //	GET  /ui/entries?index=N           goes to record N
+//	GET  /ui/signers                   the signer directory, paged
 //	GET  /ui/signers/{signer}          a signer's key history and records, paged
-//	GET  /ui/search                    records by signer and kind, paged
+//	GET  /ui/search                    records by signer, kind and payload content, paged
 //	GET  /ui/signin, POST /ui/signin   sign in with a reader token (token read mode)
 //	POST /ui/signout                   sign out
 //
@@ -27,7 +28,8 @@
 // When reads need a token, a visitor signs in with a reader (or the
 // admin) token, checked as the API checks a bearer token; it is kept for
 // at most 12 hours in an HttpOnly, SameSite=Strict cookie (Secure, with
-// the __Host- prefix, under TLS) and never appears in a URL. The cookie is
+// the __Host- prefix, over HTTPS: signetd's own TLS, or a trusted proxy's
+// X-Forwarded-Proto, [api.Server.Secure]) and never appears in a URL. The cookie is
 // only a way of carrying the bearer token: it grants nothing the API would
 // not, the API never reads it, and it is checked again on every request, so
 // removing a token from the server's configuration signs its visitors out.
@@ -58,6 +60,9 @@ type Server interface {
 	// Problem turns an error into what a client is told, by the API's one
 	// error table.
 	Problem(requestID string, err error) api.Problem
+	// Secure reports whether the visitor reached the server over HTTPS,
+	// which makes the session cookie Secure.
+	Secure(r *http.Request) bool
 	// ServeHTTP serves the API, for the raw JSON of a record.
 	http.Handler
 }
@@ -107,6 +112,7 @@ func (p *Pages) routes() {
 	read("GET /ui/entries/{index}", p.record)
 	read("GET /ui/entries/{index}/json", p.recordJSON)
 	read("GET /ui/entries/{index}/receipt", p.receipt)
+	read("GET /ui/signers", p.signers)
 	read("GET /ui/signers/{signer}", p.signer)
 	read("GET /ui/search", p.search)
 	p.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {

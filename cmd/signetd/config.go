@@ -126,7 +126,7 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	flt(&c.RateAddr, "rate-limit-addr", "SIGNET_RATE_LIMIT_ADDR", 5000, "requests per second per client address; 0 turns the limit off")
 	flt(&c.RateKID, "rate-limit-kid", "SIGNET_RATE_LIMIT_KID", 2000, "signed requests per second per kid, counted once their signature verified; 0 turns the limit off")
 	flt(&c.RateFail, "rate-limit-failures", "SIGNET_RATE_LIMIT_FAILURES", 20, "signed requests (and batch entries) per second per client address that may fail their checks before the address's signed requests are refused unchecked; 0 turns the limit off")
-	str(&c.Proxies, "trusted-proxies", "SIGNET_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none")
+	str(&c.Proxies, "trusted-proxies", "SIGNET_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For (client address) and X-Forwarded-Proto (https, for the explorer's Secure cookie) are believed; default none")
 	str(&c.TLSCert, "tls-cert", "SIGNET_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS (TLS 1.2 minimum) when set with --tls-key")
 	str(&c.TLSKey, "tls-key", "SIGNET_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.LogFormat, "log-format", "SIGNET_LOG_FORMAT", "json", "log format: json or text")
