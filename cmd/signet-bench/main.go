@@ -8,6 +8,7 @@
 //	signet-bench load  [flags]  grow a log to N valid signed records straight in PostgreSQL
 //	signet-bench scale [flags]  verify, proof and audit cost, storage and append rate at a loaded log
 //	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
+//	signet-bench witnessed [flags]  append throughput with witnesses configured against none, same run
 //
 // Each subcommand prints its results as a table on standard output (flood:
 // one for latency, one for memory) and its progress on standard error;
@@ -16,7 +17,7 @@
 //
 // # Servers
 //
-// run, scale and flood start signetd themselves from a built binary (--signetd),
+// run, scale, flood and witnessed start signetd themselves from a built binary (--signetd),
 // each server on its own PostgreSQL schema of --database-url and its own
 // loopback port, so every mode starts from an empty log and every process
 // is one this tool can read CPU time and peak RSS of. run can instead drive
@@ -53,7 +54,7 @@ func main() {
 	}
 }
 
-const usageText = `usage: signet-bench run|load|scale|flood [flags]
+const usageText = `usage: signet-bench run|load|scale|flood|witnessed [flags]
 
   run    append throughput and latency at several concurrency levels,
          single and batch endpoint, against the naive baseline
@@ -61,6 +62,8 @@ const usageText = `usage: signet-bench run|load|scale|flood [flags]
   scale  verify, proof and audit cost, storage and append rate at a loaded log
   flood  a legitimate client's latency beside floods of invalid batches, and
          the server's memory under attacker-chosen kids and addresses
+  witnessed  append throughput with witnesses on loopback against none,
+         alternating, same run
 `
 
 // Run runs the subcommand named by args[0], writing results to stdout and
@@ -72,6 +75,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd,
+		"witnessed": witnessedCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
