@@ -9,6 +9,7 @@
 //	signet-bench scale [flags]  verify, proof and audit cost, storage and append rate at a loaded log
 //	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
 //	signet-bench witnessed [flags]  append throughput with witnesses configured against none, same run
+//	signet-bench catchup [flags]  how long a fresh signet witness takes to catch up a loaded log
 //
 // Each subcommand prints its results as a table on standard output (flood:
 // one for latency, one for memory) and its progress on standard error;
@@ -54,7 +55,7 @@ func main() {
 	}
 }
 
-const usageText = `usage: signet-bench run|load|scale|flood|witnessed [flags]
+const usageText = `usage: signet-bench run|load|scale|flood|witnessed|catchup [flags]
 
   run    append throughput and latency at several concurrency levels,
          single and batch endpoint, against the naive baseline
@@ -64,6 +65,7 @@ const usageText = `usage: signet-bench run|load|scale|flood|witnessed [flags]
          the server's memory under attacker-chosen kids and addresses
   witnessed  append throughput with witnesses on loopback against none,
          alternating, same run
+  catchup  time a fresh signet witness catching up a loaded log
 `
 
 // Run runs the subcommand named by args[0], writing results to stdout and
@@ -75,7 +77,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd,
-		"witnessed": witnessedCmd,
+		"witnessed": witnessedCmd, "catchup": catchUpCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
