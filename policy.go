@@ -337,17 +337,13 @@ func (p *Policy) Check(cp []byte) error {
 	return &QuorumError{Quorum: p.Quorum, Cosigned: signed, Missing: missing}
 }
 
-// Open verifies that cp is a checkpoint signed by one of the policy's logs
-// for origin (or, if the policy lists no log, by logKey) and that it meets
-// the quorum, and parses it.
+// Open verifies that cp is a checkpoint signed by the log key
+// [Policy.LogKey] gives for origin and logKey (which may be empty when the
+// policy lists the log) and that it meets the quorum, and parses it.
 func (p *Policy) Open(cp []byte, origin, logKey string) (*Checkpoint, error) {
-	vkey := logKey
-	if len(p.Logs) > 0 {
-		l, ok := p.LogFor(origin)
-		if !ok {
-			return nil, fmt.Errorf("signet: the policy lists no log with origin %q", origin)
-		}
-		vkey = l.VKey
+	vkey, err := p.LogKey(origin, logKey)
+	if err != nil {
+		return nil, err
 	}
 	c, err := OpenCheckpointKey(cp, vkey, origin)
 	if err != nil {

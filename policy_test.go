@@ -9,51 +9,10 @@ import (
 	"testing"
 
 	signet "github.com/signet-ledger/signet"
-	fnote "github.com/transparency-dev/formats/note"
+	"github.com/signet-ledger/signet/internal/signettest"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
-
-// testWitness is a cosignature/v1 signer and the vkey a policy names it by.
-type testWitness struct {
-	name, vkey string
-	signer     note.Signer
-}
-
-func newTestWitness(t *testing.T, name string) testWitness {
-	t.Helper()
-	skey, vkey, err := note.GenerateKey(rand.Reader, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := fnote.NewSignerForCosignatureV1(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cvkey, err := fnote.VKeyToCosignatureV1(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testWitness{name: name, vkey: cvkey, signer: s}
-}
-
-// cosign returns cp with w's cosignature line appended.
-func (w testWitness) cosign(t *testing.T, cp []byte) []byte {
-	t.Helper()
-	n, err := note.Sign(&note.Note{Text: string(signet.NoteText(cp))}, w.signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := signet.SignatureLines(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := signet.AddSignatureLines(cp, lines[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func TestPolicyQuorum(t *testing.T) {
 	skey, vkey, err := note.GenerateKey(rand.Reader, "example.com/log")
@@ -65,7 +24,7 @@ func TestPolicyQuorum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x1, x2, x3, y1 := newTestWitness(t, "x1.example"), newTestWitness(t, "x2.example"), newTestWitness(t, "x3.example"), newTestWitness(t, "y1.example")
+	x1, x2, x3, y1 := signettest.NewWitness(t, "x1.example"), signettest.NewWitness(t, "x2.example"), signettest.NewWitness(t, "x3.example"), signettest.NewWitness(t, "y1.example")
 	policy := fmt.Sprintf(`# two of the X witnesses and the Y one
 log %s https://example.com/log
 witness X1 %s https://x1.example/
@@ -75,7 +34,7 @@ witness Y1 %s
 group X 2 X1 X2 X3
 group XY all X Y1
 quorum XY
-`, vkey, x1.vkey, x2.vkey, x3.vkey, y1.vkey)
+`, vkey, x1.VKey, x2.VKey, x3.VKey, y1.VKey)
 	p, err := signet.ParsePolicy([]byte(policy))
 	if err != nil {
 		t.Fatal(err)
@@ -85,20 +44,20 @@ quorum XY
 	}
 
 	for _, tc := range []struct {
-		by      []testWitness
+		by      []signettest.Witness
 		missing []string // nil: meets the quorum
 	}{
 		{nil, []string{"X1", "X2", "X3", "Y1"}},
-		{[]testWitness{x1, y1}, []string{"X2", "X3"}},
-		{[]testWitness{x1, x2}, []string{"X3", "Y1"}},
-		{[]testWitness{x1, x3, y1}, nil},
-		{[]testWitness{x1, x2, x3, y1}, nil},
+		{[]signettest.Witness{x1, y1}, []string{"X2", "X3"}},
+		{[]signettest.Witness{x1, x2}, []string{"X3", "Y1"}},
+		{[]signettest.Witness{x1, x3, y1}, nil},
+		{[]signettest.Witness{x1, x2, x3, y1}, nil},
 	} {
 		c := cp
 		var names []string
 		for _, w := range tc.by {
-			c = w.cosign(t, c)
-			names = append(names, w.name)
+			c = w.Cosign(t, c)
+			names = append(names, w.Name)
 		}
 		_, err := p.Open(c, "example.com/log", "")
 		var qe *signet.QuorumError
@@ -116,17 +75,21 @@ quorum XY
 	other, _ := signet.SignCheckpoint(s, "example.com/log", 6, tlog.Hash{1})
 	forged := append(signet.NoteText(cp), '\n')
 	forged = append(forged, cp[len(signet.NoteText(cp))+1:]...)
-	for _, w := range []testWitness{x1, x2, y1} {
-		lines, _ := signet.SignatureLines(w.cosign(t, other))
+	for _, w := range []signettest.Witness{x1, x2, y1} {
+		lines, _ := signet.SignatureLines(w.Cosign(t, other))
 		forged, _ = signet.AddSignatureLines(forged, lines[1])
 	}
 	if got := p.Cosigners(forged); len(got) != 0 {
 		t.Errorf("cosignatures of another checkpoint counted: %v", got)
 	}
-	// A checkpoint of another log key is refused before the quorum.
+	// A log key given that the policy does not name is refused: neither
+	// may be trusted over the other.
 	_, vkey2, _ := note.GenerateKey(rand.Reader, "example.com/log")
-	if _, err := p.Open(x1.cosign(t, x3.cosign(t, y1.cosign(t, cp))), "example.com/log", vkey2); err != nil {
-		t.Errorf("the policy's log key should win over the one given: %v", err)
+	if _, err := p.Open(x1.Cosign(t, x3.Cosign(t, y1.Cosign(t, cp))), "example.com/log", vkey2); !errors.Is(err, signet.ErrPolicyLogKey) {
+		t.Errorf("a log key the policy does not name: %v, want ErrPolicyLogKey", err)
+	}
+	if _, err := p.Open(x1.Cosign(t, x3.Cosign(t, y1.Cosign(t, cp))), "example.com/log", vkey); err != nil {
+		t.Errorf("the policy's own log key given: %v", err)
 	}
 	p2, _ := signet.ParsePolicy([]byte(fmt.Sprintf("log %s\nquorum none\n", vkey2)))
 	if _, err := p2.Open(cp, "example.com/log", ""); !errors.Is(err, signet.ErrBadCheckpoint) {
@@ -139,25 +102,25 @@ quorum XY
 
 func TestParsePolicyErrors(t *testing.T) {
 	_, vkey, _ := note.GenerateKey(rand.Reader, "example.com/log")
-	w1, w2 := newTestWitness(t, "w1"), newTestWitness(t, "w2")
+	w1, w2 := signettest.NewWitness(t, "w1"), signettest.NewWitness(t, "w2")
 	for _, tc := range []struct{ policy, want string }{
 		{"", "no quorum line"},
-		{"witness A " + w1.vkey + "\n", "no quorum line"},
+		{"witness A " + w1.VKey + "\n", "no quorum line"},
 		{"quorum A\n", "not defined"},
-		{"witness A " + w1.vkey + "\nwitness A " + w2.vkey + "\nquorum A\n", "already defined"},
-		{"witness A " + w1.vkey + "\nwitness B " + w1.vkey + "\nquorum A\n", "same key"},
-		{"witness A " + w1.vkey + "\ngroup G 2 A\nquorum G\n", "threshold"},
-		{"witness A " + w1.vkey + "\ngroup G 0 A\nquorum G\n", "threshold"},
-		{"witness A " + w1.vkey + "\ngroup G 01 A\nquorum G\n", "threshold"},
-		{"witness A " + w1.vkey + "\ngroup G any A A\nquorum G\n", "twice"},
-		{"group G any B\nwitness B " + w2.vkey + "\nquorum G\n", "not defined"},
-		{"witness none " + w1.vkey + "\nquorum none\n", "keyword"},
+		{"witness A " + w1.VKey + "\nwitness A " + w2.VKey + "\nquorum A\n", "already defined"},
+		{"witness A " + w1.VKey + "\nwitness B " + w1.VKey + "\nquorum A\n", "same key"},
+		{"witness A " + w1.VKey + "\ngroup G 2 A\nquorum G\n", "threshold"},
+		{"witness A " + w1.VKey + "\ngroup G 0 A\nquorum G\n", "threshold"},
+		{"witness A " + w1.VKey + "\ngroup G 01 A\nquorum G\n", "threshold"},
+		{"witness A " + w1.VKey + "\ngroup G any A A\nquorum G\n", "twice"},
+		{"group G any B\nwitness B " + w2.VKey + "\nquorum G\n", "not defined"},
+		{"witness none " + w1.VKey + "\nquorum none\n", "keyword"},
 		{"witness A notakey\nquorum A\n", "witness key"},
 		{"log " + vkey + "\nlog " + vkey + "\nquorum none\n", "same log key"},
-		{"witness A " + w1.vkey + "\nquorum A\nquorum A\n", "second quorum"},
+		{"witness A " + w1.VKey + "\nquorum A\nquorum A\n", "second quorum"},
 		{"frobnicate\nquorum none\n", "unknown keyword"},
 		{"quorum none\x00\n", "control character"},
-		{"witness A " + w1.vkey + " https://a/ extra\nquorum A\n", "want: witness"},
+		{"witness A " + w1.VKey + " https://a/ extra\nquorum A\n", "want: witness"},
 	} {
 		_, err := signet.ParsePolicy([]byte(tc.policy))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

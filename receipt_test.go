@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	signet "github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/signettest"
 	"github.com/signet-ledger/signet/internal/vectors"
 	"github.com/transparency-dev/formats/proof"
 	"golang.org/x/mod/sumdb/note"
@@ -111,12 +112,12 @@ func (l *vectorLog) receipt(t testing.TB, i int64) *signet.Receipt {
 
 func TestReceiptVerifies(t *testing.T) {
 	l := readVectorLog(t)
-	w := newTestWitness(t, "witness.example/w1")
-	policy, err := signet.ParsePolicy([]byte(fmt.Sprintf("log %s\nwitness W1 %s\nquorum W1\n", vectors.LogKey(), w.vkey)))
+	w := signettest.NewWitness(t, "witness.example/w1")
+	policy, err := signet.ParsePolicy([]byte(fmt.Sprintf("log %s\nwitness W1 %s\nquorum W1\n", vectors.LogKey(), w.VKey)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cosigned := w.cosign(t, l.checkpoint)
+	cosigned := w.Cosign(t, l.checkpoint)
 	for i := range int64(len(l.recs)) {
 		r := l.receipt(t, i)
 		r.Checkpoint = cosigned
@@ -153,13 +154,13 @@ func TestReceiptVerifies(t *testing.T) {
 // it, to fail.
 func TestReceiptTampered(t *testing.T) {
 	l := readVectorLog(t)
-	w1, w2 := newTestWitness(t, "witness.example/w1"), newTestWitness(t, "witness.example/w2")
-	policyText := fmt.Sprintf("log %s\nwitness W1 %s\nwitness W2 %s\ngroup G all W1 W2\nquorum G\n", vectors.LogKey(), w1.vkey, w2.vkey)
+	w1, w2 := signettest.NewWitness(t, "witness.example/w1"), signettest.NewWitness(t, "witness.example/w2")
+	policyText := fmt.Sprintf("log %s\nwitness W1 %s\nwitness W2 %s\ngroup G all W1 W2\nquorum G\n", vectors.LogKey(), w1.VKey, w2.VKey)
 	policy, err := signet.ParsePolicy([]byte(policyText))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cosigned := w2.cosign(t, w1.cosign(t, l.checkpoint))
+	cosigned := w2.Cosign(t, w1.Cosign(t, l.checkpoint))
 	// Record 4 is an entry signed by alice's second key, added by record 3.
 	valid := func() *signet.Receipt {
 		r := l.receipt(t, 4)
@@ -204,7 +205,7 @@ func TestReceiptTampered(t *testing.T) {
 			want: []signet.ReceiptCheck{signet.ReceiptIndex, signet.ReceiptInclusion}},
 		{name: "root", edit: func(r *signet.Receipt) { r.Checkpoint = root(r.Checkpoint, tlog.Hash{1}) },
 			want: []signet.ReceiptCheck{signet.ReceiptCheckpoint, signet.ReceiptWitnesses, signet.ReceiptKey, signet.ReceiptInclusion}},
-		{name: "cosignature removed", edit: func(r *signet.Receipt) { r.Checkpoint = w1.cosign(t, l.checkpoint) },
+		{name: "cosignature removed", edit: func(r *signet.Receipt) { r.Checkpoint = w1.Cosign(t, l.checkpoint) },
 			want: []signet.ReceiptCheck{signet.ReceiptWitnesses}},
 		{name: "key record", edit: func(r *signet.Receipt) { r.Key = l.proved(t, 0) },
 			want: []signet.ReceiptCheck{signet.ReceiptKey}},

@@ -168,6 +168,7 @@ func (s *Server) routes(e *gin.Engine) {
 	post.POST("/signers", s.admin, s.register)
 	post.POST("/signers/:signer/keys", s.addKey)
 	post.POST("/signers/:signer/keys/:kid/revoke", s.revoke)
+	s.tlogRoutes(e)
 }
 
 // requestLog gives each request an id and logs one line when it ends. It

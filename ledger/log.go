@@ -43,6 +43,10 @@ type Config struct {
 	// head lock through the commit: the baseline for benchmarks only.
 	// Optional. Default false.
 	NaiveCommit bool
+	// TileCache bounds the bytes of full tiles and entry bundles kept in
+	// memory for [Log.Tile]. Optional. Default DefaultTileCache; negative
+	// keeps none.
+	TileCache int64
 	// Logger receives errors the client does not see. Optional.
 	Logger *slog.Logger
 
@@ -90,6 +94,9 @@ func (c *Config) defaults() {
 	if c.WitnessMaxBackoff == 0 {
 		c.WitnessMaxBackoff = 5 * time.Minute
 	}
+	if c.TileCache == 0 {
+		c.TileCache = DefaultTileCache
+	}
 }
 
 // Log is a signed, append-only log of records. Its methods are safe for
@@ -102,6 +109,7 @@ type Log struct {
 	verify chan struct{} // one slot per core: bounds concurrent signature checks
 	reg    *logRegistry
 	wit    *witnessing // nil without a witness policy
+	tiles  *tileCache
 }
 
 // Open returns a Log on cfg.Store. Call Close to stop it. It refuses, with
@@ -126,7 +134,8 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: reading the nonce key: %w", err)
 	}
-	l := &Log{cfg: cfg, store: cfg.Store, nonces: NewNonces(key, cfg.NonceTTL), reg: newLogRegistry(cfg.Store)}
+	l := &Log{cfg: cfg, store: cfg.Store, nonces: NewNonces(key, cfg.NonceTTL), reg: newLogRegistry(cfg.Store),
+		tiles: newTileCache(cfg.TileCache)}
 	l.verify = make(chan struct{}, runtime.GOMAXPROCS(0))
 	sign := func(size int64, root tlog.Hash) ([]byte, error) {
 		return SignCheckpoint(cfg.Signer, cfg.Origin, size, root)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/atomicfile"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -54,7 +55,7 @@ func cutCopy(dir string, cs *copyState) error {
 	for name := range keep {
 		return fmt.Errorf("witness: %s: segment %s of the copy is missing", dir, name)
 	}
-	return syncDir(cdir)
+	return atomicfile.SyncDir(cdir)
 }
 
 // Copy is the witness's verified copy of one log, read from its state

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/signet-ledger/signet/internal/atomicfile"
 )
 
 // evidence is the files a refusal keeps, by name: held.checkpoint (what
@@ -65,14 +67,14 @@ func (l *logState) keep(kind, reason string, ev evidence) (string, error) {
 			return "", err
 		}
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := atomicfile.SyncDir(tmp); err != nil {
 		return "", err
 	}
 	dir := filepath.Join(root, fmt.Sprintf("%s-%s-%s", kind, now.Format("20060102T150405Z"), sum))
 	if err := os.Rename(tmp, dir); err != nil {
 		return "", err
 	}
-	return dir, syncDir(root)
+	return dir, atomicfile.SyncDir(root)
 }
 
 func writeSynced(path string, b []byte) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
+	"github.com/signet-ledger/signet/internal/atomicfile"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -54,7 +55,7 @@ func openLog(w *Witness, lc LogConfig) (*logState, error) {
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := removeTemps(l.dir); err != nil {
+	if err := atomicfile.RemoveTemps(l.dir); err != nil {
 		return nil, err
 	}
 	if l.st, err = readState(l.dir); err != nil {

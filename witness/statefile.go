@@ -8,11 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/atomicfile"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -96,62 +96,13 @@ func readState(dir string) (*state, error) {
 // writeState replaces dir's state with st atomically: a temporary file,
 // written and fsynced, renamed over the state, then the folder fsynced.
 // A crash leaves the old state or the new one, and perhaps a temporary
-// file, which [removeTemps] deletes.
+// file, which [atomicfile.RemoveTemps] deletes.
 func writeState(dir string, st *state) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dir, stateFile, append(b, '\n'))
-}
-
-// writeAtomic writes name in dir as writeState describes.
-func writeAtomic(dir, name string, b []byte) error {
-	f, err := os.CreateTemp(dir, name+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // fails once renamed
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// removeTemps deletes the temporary files of writes a crash interrupted.
-func removeTemps(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if strings.Contains(e.Name(), ".tmp-") {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(filepath.Join(dir, stateFile), append(b, '\n'))
 }
 
 // ErrLocked means another process holds the state dir.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/atomicfile"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -225,7 +226,7 @@ func (l *logState) appendLines(b *batch) ([]segment, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := syncDir(filepath.Join(l.dir, copyDirName)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Join(l.dir, copyDirName)); err != nil {
 			f.Close()
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
+	"github.com/signet-ledger/signet/internal/atomicfile"
 )
 
 var receiptCmd = &command{
@@ -82,7 +83,7 @@ func runReceipt(ctx context.Context, cmd *command, e *env, args []string) error 
 		_, err := e.sys.Stdout.Write(b)
 		return err
 	}
-	if err := writeAtomic(*out, b); err != nil {
+	if err := atomicfile.Write(*out, b); err != nil {
 		return fmt.Errorf("writing the receipt: %w", err)
 	}
 	return e.emit(view, func(w io.Writer) {

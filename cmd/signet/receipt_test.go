@@ -18,58 +18,16 @@ import (
 
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/internal/signettest"
-	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
-
-// testWitness is a test witness: a cosignature/v1 signer and its vkey.
-type testWitness struct {
-	vkey   string
-	signer note.Signer
-}
-
-func newWitness(t *testing.T, name string) testWitness {
-	skey, vkey, err := note.GenerateKey(rand.Reader, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := fnote.NewSignerForCosignatureV1(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cvkey, err := fnote.VKeyToCosignatureV1(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testWitness{cvkey, s}
-}
-
-// cosign returns the checkpoint note cp with w's cosignature added, as
-// signetd adds a witness's answer.
-func (w testWitness) cosign(t *testing.T, cp []byte) []byte {
-	t.Helper()
-	n, err := note.Sign(&note.Note{Text: string(signet.NoteText(cp))}, w.signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := signet.SignatureLines(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := signet.AddSignatureLines(cp, lines[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // witnessedLog is a server with a log of registrations, entries and a
 // key change, two test witnesses, and the policies a client may hold.
 type witnessedLog struct {
 	e                *signettest.Env
 	c                *cli
-	w1, w2           testWitness
+	w1, w2           signettest.Witness
 	none, two, wrong string // policy files: quorum none; W1 and W2; another log key
 }
 
@@ -87,10 +45,10 @@ func newWitnessedLog(t *testing.T) *witnessedLog {
 	if _, err := e.Client.Submit(ctx, alice2, []byte(`{"n":2,"memo":"<&>"}`)); err != nil { // 3
 		t.Fatal(err)
 	}
-	l := &witnessedLog{e: e, c: newCLI(t, e), w1: newWitness(t, "w1.example/witness"), w2: newWitness(t, "w2.example/witness")}
+	l := &witnessedLog{e: e, c: newCLI(t, e), w1: signettest.NewWitness(t, "w1.example/witness"), w2: signettest.NewWitness(t, "w2.example/witness")}
 	_, other, _ := note.GenerateKey(rand.Reader, e.Origin)
 	l.none = l.c.write("none.policy", fmt.Sprintf("log %s\nquorum none\n", e.LogKey))
-	l.two = l.c.write("two.policy", fmt.Sprintf("log %s\nwitness W1 %s\nwitness W2 %s\ngroup both all W1 W2\nquorum both\n", e.LogKey, l.w1.vkey, l.w2.vkey))
+	l.two = l.c.write("two.policy", fmt.Sprintf("log %s\nwitness W1 %s\nwitness W2 %s\ngroup both all W1 W2\nquorum both\n", e.LogKey, l.w1.VKey, l.w2.VKey))
 	l.wrong = l.c.write("wrong.policy", fmt.Sprintf("log %s\nquorum none\n", other))
 	return l
 }
@@ -131,14 +89,14 @@ func TestPolicyCheckpointVerifyAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := []byte(end.Checkpoint)
-	cosigned := l.w2.cosign(t, l.w1.cosign(t, plain))
+	cosigned := l.w2.Cosign(t, l.w1.Cosign(t, plain))
 	end.Checkpoint = string(cosigned)
 	endLine, _ := json.Marshal(end)
 	lines[len(lines)-1] = string(endLine)
 	witnessed := c.write("witnessed.ndjson", strings.Join(lines, "\n")+"\n")
 	wantContains(t, "audit --policy two of a cosigned export", c.ok("audit", witnessed, "--policy", l.two), "audit OK")
 	c.ok("audit", witnessed, "--policy", l.two, "--checkpoint", c.write("cosigned.cp", string(cosigned)))
-	out, _, code = c.run("audit", witnessed, "--policy", l.two, "--checkpoint", c.write("one.cp", string(l.w1.cosign(t, plain))))
+	out, _, code = c.run("audit", witnessed, "--policy", l.two, "--checkpoint", c.write("one.cp", string(l.w1.Cosign(t, plain))))
 	if code != ExitVerify || !strings.Contains(out, "missing W2") {
 		t.Errorf("audit --checkpoint cosigned by W1 only = exit %d:\n%s", code, out)
 	}
@@ -174,7 +132,7 @@ func TestReceiptOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Checkpoint = l.w2.cosign(t, l.w1.cosign(t, r.Checkpoint))
+	r.Checkpoint = l.w2.Cosign(t, l.w1.Cosign(t, r.Checkpoint))
 	cosigned := writeReceipt(t, c, "cosigned.tlog-proof", r)
 
 	l.e.Server.Close()
@@ -218,7 +176,7 @@ func TestReceiptOffline(t *testing.T) {
 		}), l.two, []string{"checkpoint:", "witnesses:", "inclusion:"}},
 		{"cosignature removed", writeReceipt(t, c, "one.tlog-proof", func() *signet.Receipt {
 			r, _ := signet.ParseReceipt(b)
-			r.Checkpoint = l.w1.cosign(t, r.Checkpoint)
+			r.Checkpoint = l.w1.Cosign(t, r.Checkpoint)
 			return r
 		}()), l.two, []string{"witnesses: checkpoint does not meet the policy's quorum both: cosigned by W1; missing W2"}},
 		{"wrong log key in the policy", cosigned, l.wrong, []string{"the policy does not name this log key"}},
@@ -244,7 +202,7 @@ func TestReceiptWitnessedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	witnessedNote := l.w2.cosign(t, l.w1.cosign(t, older))
+	witnessedNote := l.w2.Cosign(t, l.w1.Cosign(t, older))
 	if _, err := l.e.Client.Submit(ctx, l.e.Register(t, "bob"), []byte(`{"n":4}`)); err != nil { // 4, 5
 		t.Fatal(err)
 	}

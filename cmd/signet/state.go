@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/signet-ledger/signet/internal/atomicfile"
 )
 
 // state is the client's memory, under the state dir:
@@ -63,29 +65,7 @@ func (s state) write(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("writing the client state: %w", err)
 	}
-	return writeAtomic(path, data)
-}
-
-// writeAtomic writes data to a temporary file next to path, with mode
-// 0600, syncs it and renames it over path.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data)
 }
 
 func (s state) pinnedKey(origin string) (string, bool, error) {

@@ -30,7 +30,10 @@ func TestWitnessCLI(t *testing.T) {
 	if _, err := fnote.NewVerifierForCosignatureV1(vkey); err != nil {
 		t.Errorf("NewVerifierForCosignatureV1(%q) = %v", vkey, err)
 	}
-	if b, _ := base64.StdEncoding.DecodeString(vkey[strings.LastIndex(vkey, "+")+1:]); len(b) != 33 || b[0] != 0x04 {
+	// name+hash+base64: the base64 may itself hold a '+'.
+	if f := strings.SplitN(vkey, "+", 3); len(f) != 3 {
+		t.Errorf("the vkey %q is not name+hash+key", vkey)
+	} else if b, _ := base64.StdEncoding.DecodeString(f[2]); len(b) != 33 || b[0] != 0x04 {
 		t.Errorf("the vkey %q is not of type 0x04 (cosignature/v1)", vkey)
 	}
 	if got := strings.TrimSpace(c.ok("witness", "vkey", "--key", keyFile)); got != vkey {

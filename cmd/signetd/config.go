@@ -28,6 +28,7 @@ type config struct {
 	BatchDelay  time.Duration
 	Queue       int
 	BatchBytes  int
+	TileCache   int
 	Grace       time.Duration
 	NaiveCommit bool
 	ReadAccess  string
@@ -105,13 +106,14 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	str(&c.AdminToken, "admin-token", "SIGNET_ADMIN_TOKEN", "", "admin bearer token; if empty, one is generated into <data-dir>/admin.token")
 	str(&c.DataDir, "data-dir", "SIGNET_DATA_DIR", "signet-data", "folder for the admin and reader tokens, the log's signing key and the default SQLite store")
 	str(&c.LogKeyFile, "log-key-file", "SIGNET_LOG_KEY_FILE", "", "the log's checkpoint signing key (a signed-note private key); default <data-dir>/log.key, generated if absent")
-	str(&c.Origin, "origin", "SIGNET_ORIGIN", "", "the log's name, the first line of its checkpoints: its public URL prefix without scheme, such as log.example.com/signet. It is the log key's name: only needed when the key is generated (default signet.invalid/log-<random>); if given with an existing key, it must equal the key's name")
+	str(&c.Origin, "origin", "SIGNET_ORIGIN", "", "the log's name, the first line of its checkpoints: its tile prefix without scheme, the public URL followed by /tlog, such as log.example.com/tlog. It is the log key's name: only needed when the key is generated (default signet.invalid/log-<random>); if given with an existing key, it must equal the key's name")
 	dur(&c.NonceTTL, "nonce-ttl", "SIGNET_NONCE_TTL", 10*time.Minute, "how long a nonce stays valid")
 	num(&c.MaxPayload, "max-payload", "SIGNET_MAX_PAYLOAD", 64<<10, "largest entry payload in bytes")
 	num(&c.BatchSize, "batch-size", "SIGNET_BATCH_SIZE", 1000, "most records committed in one transaction")
 	dur(&c.BatchDelay, "batch-delay", "SIGNET_BATCH_DELAY", 2*time.Millisecond, "longest a batch waits for requests still being verified")
 	num(&c.BatchBytes, "batch-bytes-in-flight", "SIGNET_BATCH_BYTES_IN_FLIGHT", 64<<20, "bytes of batch request bodies (at most 32 MiB each) the server holds at once, all clients together; a batch that does not fit gets 503 unread. A batch's peak memory is about 7 times its body")
 	num(&c.Queue, "queue", "SIGNET_QUEUE", 20000, "appends that may wait for the sequencer before new ones get 503")
+	num(&c.TileCache, "tile-cache", "SIGNET_TILE_CACHE", 64<<20, "bytes of full tiles and entry bundles kept in memory for /tlog/tile reads; 0 keeps none")
 	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	boolean(&c.NaiveCommit, "naive-commit", "SIGNET_NAIVE_COMMIT",
 		"benchmark baseline only: one transaction per append, head locked through each commit")
@@ -163,6 +165,7 @@ func (c *config) check() error {
 		{"--batch-delay", c.BatchDelay < 0, "a duration of 0 or more"},
 		{"--queue", c.Queue <= 0, "a positive number of requests"},
 		{"--batch-bytes-in-flight", c.BatchBytes < 32<<20, "at least 33554432 (32 MiB, one largest batch)"},
+		{"--tile-cache", c.TileCache < 0, "0 (none) or a positive number of bytes"},
 		{"--shutdown-grace", c.Grace < 0, "a duration of 0 or more"},
 		{"--rate-limit-addr", c.RateAddr < 0 || math.IsNaN(c.RateAddr) || math.IsInf(c.RateAddr, 0), "0 (off) or a positive rate"},
 		{"--rate-limit-kid", c.RateKID < 0 || math.IsNaN(c.RateKID) || math.IsInf(c.RateKID, 0), "0 (off) or a positive rate"},

@@ -92,11 +92,16 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		return err
 	}
 	defer closeStore()
+	tileCache := int64(c.TileCache)
+	if tileCache == 0 {
+		tileCache = -1 // --tile-cache 0 keeps none
+	}
 	l, err := ledger.Open(ctx, ledger.Config{
 		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: sec.origin,
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload},
 		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
 		Witnesses: policy,
+		TileCache: tileCache,
 	})
 	var policyErr *ledger.WitnessPolicyError
 	if errors.As(err, &policyErr) {

@@ -98,6 +98,7 @@ func TestEnvironmentValuesThatDoNotParse(t *testing.T) {
 		{"SIGNET_MAX_PAYLOAD=64k", `SIGNET_MAX_PAYLOAD="64k" is not a decimal integer`},
 		{"SIGNET_NAIVE_COMMIT=yes", `SIGNET_NAIVE_COMMIT="yes" is not a boolean`},
 		{"SIGNET_QUEUE=0", "--queue must be a positive number"},
+		{"SIGNET_TILE_CACHE=-1", "--tile-cache must be 0 (none) or a positive number of bytes"},
 		{"SIGNET_NONCE_TTL=-1m", "--nonce-ttl must be a positive duration"},
 		{"SIGNET_LOG_FORMAT=xml", "--log-format must be json or text"},
 		{"SIGNET_ORIGIN=my log", "cannot name a log key"},
