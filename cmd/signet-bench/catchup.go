@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -262,14 +263,6 @@ func (cu *catchUp) report(w io.Writer) {
 	fmt.Fprintf(tw, "  head cosigned, as signetd reports it\t%s (%v)\n", median(cosigned).Round(time.Millisecond), roundAll(cosigned))
 	fmt.Fprintf(tw, "  witness CPU per record\t%.0f µs (%d cores)\n", median(cpu), runtime.NumCPU())
 	fmt.Fprintf(tw, "  signetd CPU per record (its export)\t%.0f µs\n", median(srv))
-	fmt.Fprintf(tw, "  witness peak RSS\t%.0f MiB (largest %.0f MiB)\n", float64(median(rss))/(1<<20), float64(maxOf(rss))/(1<<20))
+	fmt.Fprintf(tw, "  witness peak RSS\t%.0f MiB (largest %.0f MiB)\n", float64(median(rss))/(1<<20), float64(slices.Max(rss))/(1<<20))
 	tw.Flush()
-}
-
-func maxOf(xs []int64) int64 {
-	var m int64
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
 }

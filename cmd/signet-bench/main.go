@@ -10,6 +10,7 @@
 //	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
 //	signet-bench witnessed [flags]  append throughput with witnesses configured against none, same run
 //	signet-bench catchup [flags]  how long a fresh signet witness takes to catch up a loaded log
+//	signet-bench tiles [flags]  tile read throughput: cached full tiles and bundles against partial ones
 //
 // Each subcommand prints its results as a table on standard output (flood:
 // one for latency, one for memory) and its progress on standard error;
@@ -55,7 +56,7 @@ func main() {
 	}
 }
 
-const usageText = `usage: signet-bench run|load|scale|flood|witnessed|catchup [flags]
+const usageText = `usage: signet-bench run|load|scale|flood|witnessed|catchup|tiles [flags]
 
   run    append throughput and latency at several concurrency levels,
          single and batch endpoint, against the naive baseline
@@ -66,6 +67,7 @@ const usageText = `usage: signet-bench run|load|scale|flood|witnessed|catchup [f
   witnessed  append throughput with witnesses on loopback against none,
          alternating, same run
   catchup  time a fresh signet witness catching up a loaded log
+  tiles  /tlog/tile read throughput, cached full tiles against partial ones
 `
 
 // Run runs the subcommand named by args[0], writing results to stdout and
@@ -77,7 +79,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd,
-		"witnessed": witnessedCmd, "catchup": catchUpCmd,
+		"witnessed": witnessedCmd, "catchup": catchUpCmd, "tiles": tilesCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
