@@ -252,11 +252,12 @@ func (wb *witnessedBench) report(w io.Writer) {
 	none, wit := median(rates["none"]), median(rates["witnessed"])
 	fmt.Fprintf(w, "\nwitnesses: %v (niceness %d); CPU columns are %% of all %d cores, medians of the reps.\n", wb.cfg.Witnesses, wb.cfg.Nice, runtime.NumCPU())
 	fmt.Fprintf(w, "witnessed / none, medians, same run: %.0f / %.0f = %.1f%%\n", wit, none, 100*wit/none)
-	fmt.Fprint(w, "paired by rep:")
+	var paired []float64
 	for i := range min(len(rates["none"]), len(rates["witnessed"])) {
-		fmt.Fprintf(w, " %.1f%%", 100*rates["witnessed"][i]/rates["none"][i])
+		paired = append(paired, 100*rates["witnessed"][i]/rates["none"][i])
 	}
-	fmt.Fprintf(w, "\nevery witness had cosigned the head %s after each witnessed run (median; %v)\n",
+	fmt.Fprintf(w, "witnessed / none, paired by rep (adjacent runs): median %.1f%% of %.1f%%\n", median(paired), paired)
+	fmt.Fprintf(w, "every witness had cosigned the head %s after each witnessed run (median; %v)\n",
 		median(wb.catchUp).Round(time.Millisecond), roundAll(wb.catchUp))
 }
 
