@@ -23,6 +23,7 @@ type tilesConfig struct {
 	Clients              []int
 	Duration, Warmup     time.Duration
 	Reps                 int
+	QuietWait            time.Duration
 }
 
 func (c *tilesConfig) flags(fs *flag.FlagSet) (finish func() error) {
@@ -35,6 +36,7 @@ func (c *tilesConfig) flags(fs *flag.FlagSet) (finish func() error) {
 	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured time per run")
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured time before each run's window")
 	fs.IntVar(&c.Reps, "reps", 3, "runs per kind and level, kinds alternating; the table shows medians")
+	fs.DurationVar(&c.QuietWait, "quiet-wait", 20*time.Second, "before each run, wait at most this long for the machine to be less than 40% busy")
 	return func() error {
 		var err error
 		if c.Clients, err = intList(*clients); err != nil {
@@ -183,7 +185,7 @@ func (tb *tileBench) get(ctx context.Context, t ledger.Tile) error {
 
 // runOne reads tiles of kind with clients closed-loop readers.
 func (tb *tileBench) runOne(ctx context.Context, kind string, clients, rep int) error {
-	if busy := waitQuiet(40, time.Minute); busy >= 40 {
+	if busy := waitQuiet(40, tb.cfg.QuietWait); busy >= 40 {
 		tb.logf("the machine is still %.0f%% busy; running anyway", busy)
 	}
 	from := time.Now().Add(tb.cfg.Warmup)
