@@ -28,6 +28,7 @@ type witnessedConfig struct {
 	WorkDir                      string
 	Keep                         bool
 	ServerProfile                string
+	SignetdArgs                  string
 }
 
 func (c *witnessedConfig) flags(fs *flag.FlagSet) (finish func() error) {
@@ -46,6 +47,7 @@ func (c *witnessedConfig) flags(fs *flag.FlagSet) (finish func() error) {
 	fs.IntVar(&c.Prefill, "prefill", 5000, "entries appended to each log, unmeasured, before ANALYZE and the first run")
 	fs.StringVar(&c.WorkDir, "work", "", "folder for the servers' and witnesses' data and logs (default: a new temporary folder)")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the schemas")
+	fs.StringVar(&c.SignetdArgs, "signetd-args", "", "extra flags for both signetd, space-separated (e.g. \"--witness-interval 0\")")
 	fs.StringVar(&c.ServerProfile, "server-cpuprofile", "", "run the witnessed signetd with --cpuprofile to this file (the whole run)")
 	return func() error {
 		c.Witnesses = splitList(*ws)
@@ -80,7 +82,7 @@ func witnessedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		c.WorkDir = dir
 	}
 	wb := &witnessedBench{cfg: c, bench: &bench{log: stderr, est: map[string]float64{}, targets: map[string]*target{},
-		cfg: runConfig{Signetd: c.Signetd, DatabaseURL: c.DatabaseURL, WorkDir: c.WorkDir, Keep: c.Keep,
+		cfg: runConfig{Signetd: c.Signetd, DatabaseURL: c.DatabaseURL, SignetdArgs: c.SignetdArgs, WorkDir: c.WorkDir, Keep: c.Keep,
 			Modes: []string{"none", "witnessed"}, Levels: []int{c.Clients}, Duration: c.Duration, Warmup: c.Warmup,
 			Reps: c.Reps, Signers: c.Signers, Payload: c.Payload, Prefill: c.Prefill, ExpectRate: 20000,
 			NonceTTL: 30 * time.Minute, QuietBusy: 40, QuietWait: time.Minute}}}
