@@ -4,13 +4,13 @@
 //
 // Usage:
 //
-//	signet-bench run   [flags]  append throughput and latency, group commit against the naive baseline
-//	signet-bench load  [flags]  grow a log to N valid signed records straight in PostgreSQL
-//	signet-bench scale [flags]  verify, proof and audit cost, storage and append rate at a loaded log
-//	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
+//	signet-bench run       [flags]  append throughput and latency, group commit against the naive baseline
+//	signet-bench load      [flags]  grow a log to N valid signed records straight in PostgreSQL
+//	signet-bench scale     [flags]  verify, proof and audit cost, storage and append rate at a loaded log
+//	signet-bench flood     [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
 //	signet-bench witnessed [flags]  append throughput with witnesses configured against none, same run
-//	signet-bench catchup [flags]  how long a fresh signet witness takes to catch up a loaded log
-//	signet-bench tiles [flags]  tile read throughput: cached full tiles and bundles against partial ones
+//	signet-bench catchup   [flags]  how long a fresh signet witness takes to catch up a loaded log
+//	signet-bench tiles     [flags]  tile read throughput: cached full tiles and bundles against partial ones
 //
 // Each subcommand prints its results as a table on standard output (flood:
 // one for latency, one for memory) and its progress on standard error;
@@ -19,7 +19,8 @@
 //
 // # Servers
 //
-// run, scale, flood and witnessed start signetd themselves from a built binary (--signetd),
+// run, scale, flood, witnessed, catchup and tiles start signetd themselves
+// from a built binary (--signetd),
 // each server on its own PostgreSQL schema of --database-url and its own
 // loopback port, so every mode starts from an empty log and every process
 // is one this tool can read CPU time and peak RSS of. run can instead drive
