@@ -68,6 +68,14 @@ type Config struct {
 	// at each failure in a row up to WitnessMaxBackoff. Optional. Defaults
 	// 1 second and 5 minutes.
 	WitnessBackoff, WitnessMaxBackoff time.Duration
+	// WitnessInterval is the least time from the start of one witnessing
+	// round to the start of the next: heads that move sooner wait and are
+	// coalesced, so a log appending continuously sends each witness at
+	// most one checkpoint per interval, and stores at most one round of
+	// cosignatures. A head that moves after a quiet spell longer than the
+	// interval is sent at once. Optional. Default 0: a round starts as
+	// soon as the previous one ends.
+	WitnessInterval time.Duration
 }
 
 func (c *Config) defaults() {

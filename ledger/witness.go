@@ -41,6 +41,10 @@ import (
 // witness a fork of this log, or this log's database was rewritten or
 // rolled back.
 //
+// Rounds are paced by [Config.WitnessInterval]: under continuous appends
+// every batch moves the head, and without pacing rounds run back to back,
+// each with a transaction of its own in the store and in every witness.
+//
 // Several processes on one database each push their own heads; witnesses
 // tolerate that (an out-of-date push gets a 409 and is retried), at the
 // cost of some duplicate requests.
@@ -119,6 +123,7 @@ func (e *witnessing) stop() {
 func (e *witnessing) run() {
 	defer close(e.done)
 	for {
+		started := time.Now()
 		wait := e.round()
 		t := time.NewTimer(wait)
 		select {
@@ -129,6 +134,26 @@ func (e *witnessing) run() {
 			return
 		}
 		t.Stop()
+		if !e.pace(started) {
+			return
+		}
+	}
+}
+
+// pace waits until WitnessInterval after started, the start of the last
+// round; it returns false if witnessing stopped meanwhile.
+func (e *witnessing) pace(started time.Time) bool {
+	d := time.Until(started.Add(e.cfg.WitnessInterval))
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-e.ctx.Done():
+		return false
 	}
 }
 

@@ -4,10 +4,13 @@
 //
 // Usage:
 //
-//	signet-bench run   [flags]  append throughput and latency, group commit against the naive baseline
-//	signet-bench load  [flags]  grow a log to N valid signed records straight in PostgreSQL
-//	signet-bench scale [flags]  verify, proof and audit cost, storage and append rate at a loaded log
-//	signet-bench flood [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
+//	signet-bench run       [flags]  append throughput and latency, group commit against the naive baseline
+//	signet-bench load      [flags]  grow a log to N valid signed records straight in PostgreSQL
+//	signet-bench scale     [flags]  verify, proof and audit cost, storage and append rate at a loaded log
+//	signet-bench flood     [flags]  a legitimate client's latency beside floods of invalid batches; server memory under attacker-chosen kids
+//	signet-bench witnessed [flags]  append throughput with witnesses configured against none, same run
+//	signet-bench catchup   [flags]  how long a fresh signet witness takes to catch up a loaded log
+//	signet-bench tiles     [flags]  tile read throughput: cached full tiles and bundles against partial ones
 //
 // Each subcommand prints its results as a table on standard output (flood:
 // one for latency, one for memory) and its progress on standard error;
@@ -16,7 +19,8 @@
 //
 // # Servers
 //
-// run, scale and flood start signetd themselves from a built binary (--signetd),
+// run, scale, flood, witnessed, catchup and tiles start signetd themselves
+// from a built binary (--signetd),
 // each server on its own PostgreSQL schema of --database-url and its own
 // loopback port, so every mode starts from an empty log and every process
 // is one this tool can read CPU time and peak RSS of. run can instead drive
@@ -53,7 +57,7 @@ func main() {
 	}
 }
 
-const usageText = `usage: signet-bench run|load|scale|flood [flags]
+const usageText = `usage: signet-bench run|load|scale|flood|witnessed|catchup|tiles [flags]
 
   run    append throughput and latency at several concurrency levels,
          single and batch endpoint, against the naive baseline
@@ -62,6 +66,10 @@ const usageText = `usage: signet-bench run|load|scale|flood [flags]
   search content-search latency and index size on a store filled to N records
   flood  a legitimate client's latency beside floods of invalid batches, and
          the server's memory under attacker-chosen kids and addresses
+  witnessed  append throughput with witnesses on loopback against none,
+         alternating, same run
+  catchup  time a fresh signet witness catching up a loaded log
+  tiles  /tlog/tile read throughput, cached full tiles against partial ones
 `
 
 // Run runs the subcommand named by args[0], writing results to stdout and
@@ -73,6 +81,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"run": runCmd, "load": loadCmd, "scale": scaleCmd, "flood": floodCmd, "search": searchCmd,
+		"witnessed": witnessedCmd, "catchup": catchUpCmd, "tiles": tilesCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

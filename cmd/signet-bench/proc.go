@@ -85,6 +85,8 @@ type meter struct {
 	cpu0, pg0, self0 time.Duration
 	busy0            time.Duration
 	start            time.Time
+	watched          []int // more processes whose CPU time is counted apart
+	watched0         time.Duration
 	stop             chan struct{}
 	done             sync.WaitGroup
 	peakKB           int64
@@ -130,16 +132,36 @@ func (m *meter) sample() {
 type usage struct {
 	wall              time.Duration
 	server, pg, agent time.Duration // CPU time of server, PostgreSQL, this tool
+	watched           time.Duration // CPU time of the processes given to meter.watch
 	busy              time.Duration // CPU time of the whole machine
 	peakRSS           int64         // bytes; 0 if unknown
 }
 
 // others is the CPU time of everything else on the machine.
-func (u usage) others() time.Duration { return max(0, u.busy-u.server-u.pg-u.agent) }
+func (u usage) others() time.Duration { return max(0, u.busy-u.server-u.pg-u.agent-u.watched) }
+
+// watch counts the CPU time of pids apart from here on (witnesses, say).
+func (m *meter) watch(pids []int) {
+	m.watched, m.watched0 = pids, cpuOf(pids)
+}
+
+// cpuOf is the CPU time of the processes pids, living ones only.
+func cpuOf(pids []int) time.Duration {
+	var total time.Duration
+	for _, pid := range pids {
+		if st, err := readStat(pid); err == nil {
+			total += st.cpu
+		}
+	}
+	return total
+}
 
 // end stops the meter.
 func (m *meter) end() usage {
 	u := usage{wall: time.Since(m.start), agent: selfCPU() - m.self0, busy: machineBusy() - m.busy0}
+	if len(m.watched) > 0 {
+		u.watched = cpuOf(m.watched) - m.watched0
+	}
 	if m.pid > 0 {
 		close(m.stop)
 		m.done.Wait()

@@ -154,6 +154,7 @@ type bench struct {
 	pgPID   int
 	results []*measured
 	est     map[string]float64 // mode/level -> appends/s seen
+	watch   []int              // more processes whose CPU each run reports apart
 }
 
 // measured is one run of one mode at one level.
@@ -238,13 +239,26 @@ func (b *bench) setUp(ctx context.Context) error {
 
 // startTarget starts signetd for mode on a fresh schema.
 func (b *bench) startTarget(ctx context.Context, run, mode string) (*target, error) {
-	c := b.cfg
 	switch mode {
 	case "single", "batch", "naive":
 	default:
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	}
-	schema := fmt.Sprintf("bench_%s_%s", run, mode)
+	var extra []string
+	if mode == "naive" {
+		extra = append(extra, "--naive-commit")
+	}
+	return b.startServer(ctx, benchSchema(run, mode), mode, 0, extra)
+}
+
+// benchSchema is the schema of mode's server in run; the server's origin
+// is "signet-bench/" and the schema.
+func benchSchema(run, mode string) string { return fmt.Sprintf("bench_%s_%s", run, mode) }
+
+// startServer starts signetd for mode on a fresh schema, on port (0: a
+// free one), with more flags after --signetd-args.
+func (b *bench) startServer(ctx context.Context, schema, mode string, port int, more []string) (*target, error) {
+	c := b.cfg
 	if err := createSchema(ctx, c.DatabaseURL, schema); err != nil {
 		return nil, err
 	}
@@ -253,12 +267,9 @@ func (b *bench) startTarget(ctx context.Context, run, mode string) (*target, err
 	if err != nil {
 		return nil, err
 	}
-	extra := strings.Fields(c.SignetdArgs)
-	if mode == "naive" {
-		extra = append(extra, "--naive-commit")
-	}
+	extra := append(strings.Fields(c.SignetdArgs), more...)
 	d, err := startDaemon(ctx, daemonConfig{Bin: c.Signetd, DBURL: dbURL, DataDir: filepath.Join(c.WorkDir, schema),
-		Origin: "signet-bench/" + schema, NonceTTL: c.NonceTTL, Extra: extra, Limits: c.Limits})
+		Origin: "signet-bench/" + schema, NonceTTL: c.NonceTTL, Extra: extra, Limits: c.Limits, Port: port})
 	if err != nil {
 		return nil, err
 	}
@@ -384,6 +395,7 @@ func (b *bench) measure(ctx context.Context, t *target, mode string, clients, pe
 	}
 	started := time.Now()
 	mt := startMeter(t.pid, b.pgPID)
+	mt.watch(b.watch)
 	out := drive(ctx, t.hc, t.base, l)
 	use := mt.end()
 	t.giveBack(es[out.sent*perReq:])

@@ -40,6 +40,8 @@ type daemonConfig struct {
 	// Limits keeps signetd's own rate limits. Optional; by default the
 	// per-address and per-kid limits are off.
 	Limits bool
+	// Port is the loopback port to listen on. Optional; default a free one.
+	Port int
 }
 
 // startDaemon starts signetd on a free loopback port and waits until it is
@@ -48,9 +50,12 @@ func startDaemon(ctx context.Context, c daemonConfig) (*daemon, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	port := c.Port
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	d := &daemon{cfg: c, port: port, base: fmt.Sprintf("http://127.0.0.1:%d", port), admin: randomHex(16),
 		logPath: filepath.Join(c.DataDir, "signetd.log")}

@@ -48,6 +48,9 @@ type config struct {
 	// WitnessPolicy is the file of the c2sp.org/tlog-policy whose
 	// witnesses cosign the log's checkpoints. Optional. Default none.
 	WitnessPolicy string
+	// WitnessInterval paces the witnessing rounds (ledger.Config's
+	// WitnessInterval). Optional. Default 1s.
+	WitnessInterval time.Duration
 
 	// envErrs are the environment values that did not parse: a start-up
 	// error, never a silent fallback to the default.
@@ -118,6 +121,7 @@ func (c *config) flagSet(name string, getenv func(string) string) *flag.FlagSet 
 	num(&c.BatchBytes, "batch-bytes-in-flight", "SIGNET_BATCH_BYTES_IN_FLIGHT", 64<<20, "bytes of batch request bodies (at most 32 MiB each) the server holds at once, all clients together; a batch that does not fit gets 503 unread. A batch's peak memory is about 7 times its body")
 	num(&c.Queue, "queue", "SIGNET_QUEUE", 20000, "appends that may wait for the sequencer before new ones get 503")
 	num(&c.TileCache, "tile-cache", "SIGNET_TILE_CACHE", 64<<20, "bytes of full tiles and entry bundles kept in memory for /tlog/tile reads; 0 keeps none")
+	dur(&c.WitnessInterval, "witness-interval", "SIGNET_WITNESS_INTERVAL", time.Second, "under continuous appends, send the witnesses at most one checkpoint per this interval (0: one round right after another)")
 	dur(&c.Grace, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	boolean(&c.NaiveCommit, "naive-commit", "SIGNET_NAIVE_COMMIT",
 		"benchmark baseline only: one transaction per append, head locked through each commit")
@@ -172,6 +176,7 @@ func (c *config) check() error {
 		{"--batch-bytes-in-flight", c.BatchBytes < 32<<20, "at least 33554432 (32 MiB, one largest batch)"},
 		{"--tile-cache", c.TileCache < 0, "0 (none) or a positive number of bytes"},
 		{"--shutdown-grace", c.Grace < 0, "a duration of 0 or more"},
+		{"--witness-interval", c.WitnessInterval < 0, "a duration of 0 or more"},
 		{"--rate-limit-addr", c.RateAddr < 0 || math.IsNaN(c.RateAddr) || math.IsInf(c.RateAddr, 0), "0 (off) or a positive rate"},
 		{"--rate-limit-kid", c.RateKID < 0 || math.IsNaN(c.RateKID) || math.IsInf(c.RateKID, 0), "0 (off) or a positive rate"},
 		{"--rate-limit-failures", c.RateFail < 0 || math.IsNaN(c.RateFail) || math.IsInf(c.RateFail, 0), "0 (off) or a positive rate"},

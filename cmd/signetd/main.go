@@ -106,7 +106,7 @@ func serve(ctx context.Context, c config, log *slog.Logger) error {
 		Store: store, Signer: sec.signer, Verifier: sec.verifier, Origin: sec.origin,
 		NonceTTL: c.NonceTTL, Payload: ledger.PayloadRules{MaxBytes: c.MaxPayload},
 		MaxBatch: c.BatchSize, MaxDelay: c.BatchDelay, Queue: c.Queue, NaiveCommit: c.NaiveCommit, Logger: log,
-		Witnesses: policy,
+		Witnesses: policy, WitnessInterval: c.WitnessInterval,
 		TileCache: tileCache, Observer: mx.ledgerObserver(),
 	})
 	var policyErr *ledger.WitnessPolicyError
