@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,14 +14,12 @@ import (
 
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/api"
-	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/signettest"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"github.com/signet-ledger/signet/witness"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 const origin = "signet.test/log"
@@ -196,66 +193,11 @@ func (x *wit) cosigned(a answer, cp []byte) []byte {
 // and tree, and a checkpoint signed by the log's key: a consistent tree
 // holding a record no honest log holds.
 func writeBehindRules(t *testing.T, e *signettest.Env, k logKey, signer string, key keys.PrivateKey) {
-	ctx := context.Background()
-	h, err := e.Store.Head(ctx)
+	nonce, err := e.Client.Nonce(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	nonce, err := e.Client.Nonce(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := e.Client.Sign(client.Signer{Key: key}, "/v1/entries", nonce, []byte(`{"journal_id":"JE1","amount":"1.00"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := h.Size
-	rec := &ledger.Record{Index: n, Kind: ledger.KindEntry, Signer: signer, KID: key.Public().Thumbprint(),
-		IntegratedTime: ledger.Time(time.Now()), Protected: j.Protected, Signature: j.Signature, Nonce: nonce,
-		Payload: base64.RawURLEncoding.EncodeToString([]byte(`{"journal_id":"JE1","amount":"999999.00"}`)), PrevHash: h.Hash}
-	rec.Hash = ledger.RecordHash(rec)
-	added := map[int64]tlog.Hash{}
-	read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			if hh, ok := added[x]; ok {
-				out[i] = hh
-				continue
-			}
-			hs, err := e.Store.ReadHashes(ctx, []int64{x})
-			if err != nil {
-				return nil, err
-			}
-			out[i] = hs[0]
-		}
-		return out, nil
-	})
-	sh, err := tlog.StoredHashesForRecordHash(n, ledger.LeafHash(rec.Hash), read)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &ledger.Batch{Records: []*ledger.Record{rec}}
-	for i, x := range sh {
-		idx := tlog.StoredHashIndex(0, n) + int64(i)
-		added[idx] = x
-		b.Hashes = append(b.Hashes, ledger.StoredHash{Index: idx, Hash: x})
-	}
-	root, err := tlog.TreeHash(n+1, read)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Head.Checkpoint, err = ledger.SignCheckpoint(k.signer, origin, n+1, root); err != nil {
-		t.Fatal(err)
-	}
-	b.Head.Size, b.Head.Hash = n+1, rec.Hash
-	if err := e.Store.Sequence(ctx, func(ctx context.Context, tx ledger.Tx) error {
-		if _, err := tx.Snapshot(ctx, ledger.SnapshotQuery{HashesFor: -1}); err != nil {
-			return err
-		}
-		return tx.Write(ctx, b)
-	}); err != nil {
-		t.Fatalf("writing behind the rules: %v", err)
-	}
+	signettest.WriteRuleBreak(t, e.Store, k.signer, origin, e.Client, signer, key, nonce)
 }
 
 func strconvItoa(n int64) string { return fmt.Sprint(n) }

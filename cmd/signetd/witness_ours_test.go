@@ -26,7 +26,6 @@ import (
 	"github.com/signet-ledger/signet/ledger"
 	"github.com/signet-ledger/signet/postgres"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // The tests in this file add Signet's own witness to the external ones:
@@ -396,8 +395,7 @@ func TestSignetWitnessKill9(t *testing.T) {
 // the log's key: a consistent tree holding a record no honest log holds.
 // nonce is one the log handed out. It returns the new size.
 func writeBehindRules(t *testing.T, dbURL string, il *interopLog, c *client.Client, signer string, key keys.PrivateKey, nonce string) int64 {
-	ctx := t.Context()
-	s, err := postgres.Open(ctx, dbURL)
+	s, err := postgres.Open(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,62 +404,7 @@ func writeBehindRules(t *testing.T, dbURL string, il *interopLog, c *client.Clie
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.Head(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := c.Sign(client.Signer{Key: key}, "/v1/entries", nonce, []byte(`{"journal_id":"JE1","amount":"1.00"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := h.Size
-	rec := &ledger.Record{Index: n, Kind: ledger.KindEntry, Signer: signer, KID: key.Public().Thumbprint(),
-		IntegratedTime: ledger.Time(time.Now()), Protected: j.Protected, Signature: j.Signature, Nonce: nonce,
-		Payload: base64.RawURLEncoding.EncodeToString([]byte(`{"journal_id":"JE1","amount":"999999.00"}`)), PrevHash: h.Hash}
-	rec.Hash = ledger.RecordHash(rec)
-	added := map[int64]tlog.Hash{}
-	read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			if hh, ok := added[x]; ok {
-				out[i] = hh
-				continue
-			}
-			hs, err := s.ReadHashes(ctx, []int64{x})
-			if err != nil {
-				return nil, err
-			}
-			out[i] = hs[0]
-		}
-		return out, nil
-	})
-	sh, err := tlog.StoredHashesForRecordHash(n, ledger.LeafHash(rec.Hash), read)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &ledger.Batch{Records: []*ledger.Record{rec}}
-	for i, x := range sh {
-		idx := tlog.StoredHashIndex(0, n) + int64(i)
-		added[idx] = x
-		b.Hashes = append(b.Hashes, ledger.StoredHash{Index: idx, Hash: x})
-	}
-	root, err := tlog.TreeHash(n+1, read)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Head.Checkpoint, err = ledger.SignCheckpoint(logSigner, il.origin, n+1, root); err != nil {
-		t.Fatal(err)
-	}
-	b.Head.Size, b.Head.Hash = n+1, rec.Hash
-	if err := s.Sequence(ctx, func(ctx context.Context, tx ledger.Tx) error {
-		if _, err := tx.Snapshot(ctx, ledger.SnapshotQuery{HashesFor: -1}); err != nil {
-			return err
-		}
-		return tx.Write(ctx, b)
-	}); err != nil {
-		t.Fatalf("writing behind the rules: %v", err)
-	}
-	return n + 1
+	return signettest.WriteRuleBreak(t, s, logSigner, il.origin, c, signer, key, nonce)
 }
 
 // TestSignetWitnessRefusesRuleBreak: a log whose tree is consistent but
