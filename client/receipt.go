@@ -21,33 +21,38 @@ func (c *Client) Receipt(ctx context.Context, index int64, cp *signet.Checkpoint
 	if index >= cp.Size {
 		return nil, verifyFailed("record %d is not in the checkpoint of size %d", index, cp.Size)
 	}
-	w, p, err := c.provedRecord(ctx, index, cp)
+	r, err := signet.BuildReceipt(ctx, receipts{c, cp}, index, cp)
 	if err != nil {
 		return nil, err
 	}
-	r := &signet.Receipt{Index: index, Record: w, Proof: p, Checkpoint: cp.Note}
-	if w.Kind == string(signet.KindRegistered) || w.KID == "" {
-		return r, nil
+	if r.Record.Kind != string(signet.KindRegistered) && r.Record.KID != "" && r.Key == nil {
+		return nil, verifyFailed("the server lists no key %s for signer %q within the checkpoint", r.Record.KID, r.Record.Signer)
 	}
-	s, err := c.Signer(ctx, w.Signer)
+	return r, nil
+}
+
+// receipts is the server as a [signet.ReceiptSource]: each record's hash
+// and inclusion in cp are checked as they arrive.
+type receipts struct {
+	c  *Client
+	cp *signet.Checkpoint
+}
+
+func (s receipts) ProvedRecord(ctx context.Context, i, _ int64) (*signet.WireRecord, []tlog.Hash, error) {
+	return s.c.provedRecord(ctx, i, s.cp)
+}
+
+func (s receipts) KeyEvents(ctx context.Context, signer, kid string) (int64, *int64, bool, error) {
+	sg, err := s.c.Signer(ctx, signer)
 	if err != nil {
-		return nil, fmt.Errorf("signet: fetching signer %q's keys: %w", w.Signer, err)
+		return 0, nil, false, fmt.Errorf("signet: fetching signer %q's keys: %w", signer, err)
 	}
-	for _, k := range s.Keys {
-		if k.KID != w.KID {
-			continue
+	for _, k := range sg.Keys {
+		if k.KID == kid {
+			return k.LogIndex, k.RevokedAtIndex, true, nil
 		}
-		if r.Key, err = c.receiptRecord(ctx, k.LogIndex, cp); err != nil {
-			return nil, err
-		}
-		if k.RevokedAtIndex != nil && *k.RevokedAtIndex < cp.Size {
-			if r.Revocation, err = c.receiptRecord(ctx, *k.RevokedAtIndex, cp); err != nil {
-				return nil, err
-			}
-		}
-		return r, nil
 	}
-	return nil, verifyFailed("the server lists no key %s for signer %q", w.KID, w.Signer)
+	return 0, nil, false, nil
 }
 
 // provedRecord fetches record i in export form with its inclusion proof
@@ -72,12 +77,4 @@ func (c *Client) provedRecord(ctx context.Context, i int64, cp *signet.Checkpoin
 		return nil, nil, err
 	}
 	return ExportForm(r), p.Hashes, nil
-}
-
-func (c *Client) receiptRecord(ctx context.Context, i int64, cp *signet.Checkpoint) (*signet.ReceiptRecord, error) {
-	w, p, err := c.provedRecord(ctx, i, cp)
-	if err != nil {
-		return nil, err
-	}
-	return &signet.ReceiptRecord{Record: w, Inclusion: p}, nil
 }

@@ -24,30 +24,38 @@ func (l *Log) Receipt(ctx context.Context, index int64) (*signet.Receipt, error)
 	if err != nil {
 		return nil, err
 	}
-	rec, proof, err := l.provedRecord(ctx, index, cp.Size)
+	return signet.BuildReceipt(ctx, logReceipts{l, cp.Size}, index, cp)
+}
+
+// logReceipts is the log as a [signet.ReceiptSource], its keys as the
+// replay of the key records of the tree of size knows them.
+type logReceipts struct {
+	l    *Log
+	size int64
+}
+
+func (s logReceipts) ProvedRecord(ctx context.Context, i, size int64) (*signet.WireRecord, []tlog.Hash, error) {
+	rec, err := s.l.Record(ctx, i)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r := &signet.Receipt{Index: index, Record: rec.Wire(), Proof: proof, Checkpoint: cp.Note}
-	if rec.Kind == KindRegistered || rec.KID == "" {
-		return r, nil
-	}
-	k, ok, err := l.reg.key(ctx, rec.KID, cp.Size)
+	p, err := s.l.ProveInclusion(ctx, i, size)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !ok || k.AddedAt >= cp.Size {
-		return r, nil // no key to carry: the receipt's key check fails, as it should
+	return rec.Wire(), p.Proof, nil
+}
+
+func (s logReceipts) KeyEvents(ctx context.Context, _, kid string) (int64, *int64, bool, error) {
+	k, ok, err := s.l.reg.key(ctx, kid, s.size)
+	if err != nil || !ok {
+		return 0, nil, false, err
 	}
-	if r.Key, err = l.receiptRecord(ctx, k.AddedAt, cp.Size); err != nil {
-		return nil, err
+	var revoked *int64
+	if k.Revocation != nil {
+		revoked = &k.Revocation.At
 	}
-	if k.Revocation != nil && k.Revocation.At < cp.Size {
-		if r.Revocation, err = l.receiptRecord(ctx, k.Revocation.At, cp.Size); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return k.AddedAt, revoked, true, nil
 }
 
 // receiptCheckpoint is the checkpoint a receipt of record index uses.
@@ -75,25 +83,4 @@ func (l *Log) receiptCheckpoint(ctx context.Context, index int64) (*Checkpoint, 
 		return nil, fmt.Errorf("%w: the latest checkpoint does not verify with the log's key: %w", ErrCorrupt, err)
 	}
 	return cp, nil
-}
-
-// provedRecord reads record i and its inclusion proof in the tree of size.
-func (l *Log) provedRecord(ctx context.Context, i, size int64) (*Record, tlog.RecordProof, error) {
-	rec, err := l.Record(ctx, i)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := l.ProveInclusion(ctx, i, size)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rec, p.Proof, nil
-}
-
-func (l *Log) receiptRecord(ctx context.Context, i, size int64) (*signet.ReceiptRecord, error) {
-	rec, p, err := l.provedRecord(ctx, i, size)
-	if err != nil {
-		return nil, err
-	}
-	return &signet.ReceiptRecord{Record: rec.Wire(), Inclusion: p}, nil
 }
