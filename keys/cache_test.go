@@ -41,3 +41,23 @@ func BenchmarkKeyCache(b *testing.B) {
 		}
 	}
 }
+
+func TestBatchKeyCache(t *testing.T) {
+	var c keys.BatchKeyCache
+	ka0, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb0, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := ka0.Public(), kb0.Public()
+	ka := c.Get("a", a)
+	if ka.PublicKey() != a || c.Get("a", a) != ka {
+		t.Fatal("BatchKeyCache.Get does not return the cached key for its kid")
+	}
+	if kb := c.Get("a", b); kb.PublicKey() != b {
+		t.Fatalf("BatchKeyCache.Get(kid, other key) = a BatchKey for %x, want %x", kb.PublicKey(), b)
+	}
+}

@@ -157,6 +157,18 @@ func (j *JWS) signatureBytes() ([]byte, bool) {
 	return decodeB64(j.Signature)
 }
 
+// BatchEntry returns j's signature under k as an entry for [VerifyBatch],
+// whose verdict for it is then whether [JWS.Verify] with k's key returns
+// nil. A signature that is not canonical base64url is left empty, which
+// VerifyBatch refuses.
+func (j *JWS) BatchEntry(k *BatchKey) BatchEntry {
+	sig, ok := j.signatureBytes()
+	if !ok {
+		sig = nil
+	}
+	return BatchEntry{Key: k, Message: j.SigningInput(), Signature: sig}
+}
+
 // SigningInput returns the bytes the signature covers,
 // j.Protected + "." + j.Payload (RFC 7515, Section 5.2).
 func (j *JWS) SigningInput() []byte {
