@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/keys"
@@ -99,35 +100,54 @@ func (l *Log) AppendEntry(ctx context.Context, s Signed) (*Appended, error) {
 func (l *Log) appendEntry(ctx context.Context, s Signed, slots chan struct{}) (*Appended, error) {
 	release := func() {}
 	if slots != nil {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		var err error
+		if release, err = takeSlot(ctx, slots); err != nil {
+			return nil, err
 		}
-		release = sync.OnceFunc(func() { <-slots })
 		defer release()
 	}
 	track := l.seq.track()
 	done := func() { track(); release() }
 	defer done()
+	s, e, err := l.decodeEntry(s)
+	if err != nil {
+		return nil, err
+	}
+	return l.submit(ctx, s, e, done)
+}
+
+// takeSlot takes one of slots, and returns the func that gives it back
+// (more than once is fine).
+func takeSlot(ctx context.Context, slots chan struct{}) (func(), error) {
+	select {
+	case slots <- struct{}{}:
+		return sync.OnceFunc(func() { <-slots }), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// decodeEntry parses s's JWS if it is still raw, once its Gate lets it,
+// and decodes it as an entry.
+func (l *Log) decodeEntry(s Signed) (Signed, *signet.Event, error) {
 	if s.JWS == nil {
 		if err := s.gate().Check(); err != nil {
-			return nil, err
+			return s, nil, err
 		}
 		j, err := keys.ParseFlattened(s.Raw)
 		if err != nil {
-			return nil, failed(s.gate(), err)
+			return s, nil, failed(s.gate(), err)
 		}
 		s.JWS = j
 	}
 	if err := l.cfg.Payload.checkSize(s.JWS.PayloadBytes()); err != nil {
-		return nil, failed(s.gate(), err)
+		return s, nil, failed(s.gate(), err)
 	}
 	e, err := decode(s, KindEntry)
 	if err != nil {
-		return nil, failed(s.gate(), err)
+		return s, nil, failed(s.gate(), err)
 	}
-	return l.submit(ctx, s, e, done)
+	return s, e, nil
 }
 
 // Register registers a new signer with the key in the JWS's jwk header,
@@ -225,26 +245,53 @@ func decode(s Signed, k Kind) (*signet.Event, error) {
 // request's Gate is consulted before the key lookup and the signature
 // check, and told how they went.
 func (l *Log) submit(ctx context.Context, s Signed, e *signet.Event, done func()) (*Appended, error) {
+	pub, err := l.signingKey(ctx, s, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.verifyOne(s, e, pub); err != nil {
+		return nil, err
+	}
+	return l.queue(ctx, s, e, done)
+}
+
+// signingKey is the first part of submit: the Gate's check, then the key
+// that must have signed e.
+func (l *Log) signingKey(ctx context.Context, s Signed, e *signet.Event) (keys.PublicKey, error) {
 	g := s.gate()
 	if err := g.Check(); err != nil {
-		return nil, err
+		return keys.PublicKey{}, err
 	}
 	pub, err := l.reg.signingKey(ctx, e)
 	if err != nil {
-		return nil, failed(g, err)
+		return keys.PublicKey{}, failed(g, err)
 	}
+	return pub, nil
+}
+
+// verifyOne is the second part of submit: the Gate's check, then the
+// signature, in one of the log's verification slots.
+func (l *Log) verifyOne(s Signed, e *signet.Event, pub keys.PublicKey) error {
+	g := s.gate()
 	l.verify <- struct{}{}
 	if err := g.Check(); err != nil {
 		<-l.verify
-		return nil, err
+		return err
 	}
-	err = e.Verify(pub)
+	err := e.Verify(pub)
 	<-l.verify
 	if err != nil {
-		return nil, failed(g, err)
+		return failed(g, err)
 	}
+	return nil
+}
+
+// queue is the last part of submit, for a request whose signature
+// verified: the Gate's charge to its key, the nonce, and the sequencer.
+// It calls done once the request is queued.
+func (l *Log) queue(ctx context.Context, s Signed, e *signet.Event, done func()) (*Appended, error) {
 	if e.Kind != KindRegistered {
-		if err := g.Verified(e.KID); err != nil {
+		if err := s.gate().Verified(e.KID); err != nil {
 			return nil, err
 		}
 	}
@@ -327,26 +374,158 @@ type EntryResult struct {
 // [Log.AppendEntry] would, concurrently so that they share commits. One
 // entry's failure does not affect the others; results are in input order.
 //
-// A few entries at a time (two per core) are parsed, decoded and verified;
-// each gives its turn back before waiting for its commit. So a batch that
-// turns out invalid is checked entry by entry, and its Gates can stop it
-// (an address out of failures) before the rest costs anything; and the
-// entries waiting for a turn do not count as in flight, so they do not
-// hold up other clients' commits.
+// A few entries at a time (two per core) are parsed, decoded and have
+// their key looked up; each gives its turn back before waiting for its
+// commit. So a batch that turns out invalid is checked entry by entry, and
+// its Gates can stop it (an address out of failures) before the rest costs
+// anything; and the entries waiting for a turn do not count as in flight,
+// so they do not hold up other clients' commits.
+//
+// The signatures of each group of [verifyGroup] entries are checked
+// together with [keys.VerifyBatch], whose verdicts are those of checking
+// them one by one. An entry it refuses is checked alone, as AppendEntry
+// would, for its error and its Gate's failure; and once a group of the
+// batch held a bad signature, the rest of the batch is checked one by one,
+// so that bad signatures cost the batch a failed group at most per core.
 func (l *Log) AppendEntries(ctx context.Context, reqs []Signed) ([]EntryResult, error) {
 	if len(reqs) == 0 || len(reqs) > MaxEntriesPerBatch {
 		return nil, malformedf("a batch holds 1 to %d entries, got %d", MaxEntriesPerBatch, len(reqs))
 	}
 	out := make([]EntryResult, len(reqs))
 	slots := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	if len(reqs) == 1 {
+		out[0].Appended, out[0].Err = l.appendEntry(ctx, reqs[0], slots)
+		return out, nil
+	}
+	b := &batchAdmission{l: l, slots: slots}
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(reqs); lo += verifyGroup {
+		hi := min(lo+verifyGroup, len(reqs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.group(ctx, reqs[lo:hi], out[lo:hi])
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// verifyGroup is how many entries of a batch [Log.AppendEntries] verifies
+// with one [keys.VerifyBatch] call: past 32 signatures a batch costs
+// hardly less per signature (docs/PERFORMANCE.md), and a smaller group
+// lets a batch's groups be verified on several cores.
+const verifyGroup = 32
+
+// batchAdmission is one call of [Log.AppendEntries].
+type batchAdmission struct {
+	l     *Log
+	slots chan struct{}
+	// bad is set once a group of the batch held a signature that does not
+	// verify: the rest of the batch is verified one by one.
+	bad atomic.Bool
+}
+
+// admitted is an entry of a batch whose signature is next to be checked.
+type admitted struct {
+	s    Signed
+	e    *signet.Event
+	pub  keys.PublicKey
+	done func() // ends the entry's tracking as in flight
+}
+
+// group appends reqs, answering into out: each is decoded and has its key
+// looked up as [Log.submit] does, then the signatures of those that got
+// that far are verified together, and each goes on alone.
+func (b *batchAdmission) group(ctx context.Context, reqs []Signed, out []EntryResult) {
+	l := b.l
+	ad := make([]*admitted, len(reqs))
 	var wg sync.WaitGroup
 	for i := range reqs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i].Appended, out[i].Err = l.appendEntry(ctx, reqs[i], slots)
+			release, err := takeSlot(ctx, b.slots)
+			if err != nil {
+				out[i].Err = err
+				return
+			}
+			defer release()
+			track := l.seq.track()
+			s, e, err := l.decodeEntry(reqs[i])
+			var pub keys.PublicKey
+			if err == nil {
+				pub, err = l.signingKey(ctx, s, e)
+			}
+			if err != nil {
+				track()
+				out[i].Err = err
+				return
+			}
+			ad[i] = &admitted{s: s, e: e, pub: pub, done: track}
 		}()
 	}
 	wg.Wait()
-	return out, nil
+	verified := b.verify(ad, out)
+	for i, a := range ad {
+		if a == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer a.done()
+			if !verified[i] {
+				if err := l.verifyOne(a.s, a.e, a.pub); err != nil {
+					out[i].Err = err
+					return
+				}
+			}
+			out[i].Appended, out[i].Err = l.queue(ctx, a.s, a.e, a.done)
+		}()
+	}
+	wg.Wait()
+}
+
+// verify checks the signatures of ad's entries with one [keys.VerifyBatch]
+// call, in one of the log's verification slots, and reports which
+// verified. An entry its Gate refuses is answered into out and removed
+// from ad, as [Log.verifyOne] would refuse it. Once the batch held a bad
+// signature, verify checks nothing and reports none verified.
+func (b *batchAdmission) verify(ad []*admitted, out []EntryResult) []bool {
+	l := b.l
+	verified := make([]bool, len(ad))
+	if b.bad.Load() {
+		return verified
+	}
+	l.verify <- struct{}{}
+	defer func() { <-l.verify }()
+	if b.bad.Load() {
+		return verified
+	}
+	var entries []keys.BatchEntry
+	var idx []int
+	for i, a := range ad {
+		if a == nil {
+			continue
+		}
+		if err := a.s.gate().Check(); err != nil {
+			out[i].Err = err
+			a.done()
+			ad[i] = nil
+			continue
+		}
+		entries = append(entries, a.s.JWS.BatchEntry(l.batchKeys.Get(a.e.KID, a.pub)))
+		idx = append(idx, i)
+	}
+	if len(entries) == 0 {
+		return verified
+	}
+	for j, ok := range keys.VerifyBatch(entries) {
+		verified[idx[j]] = ok
+		if !ok {
+			b.bad.Store(true)
+		}
+	}
+	return verified
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -124,9 +125,12 @@ type Log struct {
 	nonces *Nonces
 	seq    *sequencer
 	verify chan struct{} // one slot per core: bounds concurrent signature checks
-	reg    *logRegistry
-	wit    *witnessing // nil without a witness policy
-	tiles  *tileCache
+	// batchKeys are the signing keys prepared for keys.VerifyBatch, by
+	// kid, for AppendEntries.
+	batchKeys keys.BatchKeyCache
+	reg       *logRegistry
+	wit       *witnessing // nil without a witness policy
+	tiles     *tileCache
 }
 
 // Open returns a Log on cfg.Store. Call Close to stop it. It refuses, with
