@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/signet-ledger/signet"
@@ -97,8 +98,6 @@ func hint(err error) string {
 	var ue *usageError
 	var fork *client.ForkError
 	var ae *audit.Error
-	var ne net.Error
-	var op *net.OpError
 	switch {
 	case errors.As(err, &ue):
 		return "run signet help, or signet help COMMAND"
@@ -114,10 +113,19 @@ func hint(err error) string {
 		return "the checkpoint lacks the cosignatures the policy needs: wait for the witnesses to cosign a newer one, or check --policy"
 	case errors.Is(err, client.ErrVerification):
 		return "do not trust this answer: the server's data does not check out locally"
-	case errors.As(err, &op) && op.Op == "dial", errors.As(err, &ne):
+	case isNetworkError(err):
 		return "is signetd running there? set --server or SIGNET_SERVER"
 	}
 	return problemHint(err)
+}
+
+// isNetworkError reports whether err is a failure to reach the server. A
+// local file's *fs.PathError also satisfies net.Error (it has Timeout), so
+// only the errors of the network and of net/http's transport count.
+func isNetworkError(err error) bool {
+	var op *net.OpError
+	var ue *url.Error
+	return errors.As(err, &op) || errors.As(err, &ue)
 }
 
 // problemHint suggests what to do about a problem the server answered.
