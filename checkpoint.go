@@ -22,7 +22,12 @@ type Checkpoint struct {
 	Origin string
 	Size   int64
 	Root   tlog.Hash
-	Note   []byte // the whole signed note
+	Note   []byte // the whole signed note, cosignatures included
+	// Signed is Note with only the log key's signature lines: what the
+	// log itself signed, without the witnesses' cosignatures. It is nil
+	// for a checkpoint parsed without its signature checked
+	// ([ParseCheckpointUnverified]).
+	Signed []byte
 }
 
 // SignCheckpoint returns the signed note of the tree of size records whose
@@ -42,7 +47,7 @@ func OpenCheckpoint(msg []byte, origin string, v note.Verifier) (*Checkpoint, er
 	if len(c.Hash) != tlog.HashSize || c.Size > 1<<62 {
 		return nil, fmt.Errorf("signet: checkpoint: bad root hash or size")
 	}
-	cp := &Checkpoint{Origin: c.Origin, Size: int64(c.Size), Note: msg}
+	cp := &Checkpoint{Origin: c.Origin, Size: int64(c.Size), Note: msg, Signed: onlySignedBy(msg, v)}
 	copy(cp.Root[:], c.Hash)
 	return cp, nil
 }

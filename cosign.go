@@ -2,7 +2,11 @@ package signet
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // A signed note is its text, a blank line, and one signature line per
@@ -81,4 +85,24 @@ func NoteText(msg []byte) []byte {
 		return nil
 	}
 	return msg[:i+1]
+}
+
+// onlySignedBy returns the note msg with only the signature lines of v's
+// key (its name and key hash), the others (cosignatures) removed. msg
+// must be a note that verified with v.
+func onlySignedBy(msg []byte, v note.Verifier) []byte {
+	lines, err := SignatureLines(msg)
+	text := NoteText(msg)
+	if err != nil || text == nil {
+		return msg
+	}
+	out := append(bytes.Clone(text), '\n')
+	for _, l := range lines {
+		name, b64, _ := bytes.Cut(bytes.TrimSuffix(bytes.TrimPrefix(l, []byte(sigPrefix)), []byte("\n")), []byte(" "))
+		sig, err := base64.StdEncoding.DecodeString(string(b64))
+		if err == nil && len(sig) >= 4 && string(name) == v.Name() && binary.BigEndian.Uint32(sig) == v.KeyHash() {
+			out = append(out, l...)
+		}
+	}
+	return out
 }

@@ -52,7 +52,13 @@ func (l *Log) Export(ctx context.Context, from, to int64, emit func(*Record) err
 }
 
 func (l *Log) exportEnd(ctx context.Context, t int64, h Head) (*ExportEnd, error) {
-	end := &ExportEnd{TreeSize: t, Checkpoint: h.Checkpoint}
+	// The checkpoint with every cosignature collected for it, so that an
+	// export audits against a witness policy.
+	cp, err := l.cosigned(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	end := &ExportEnd{TreeSize: t, Checkpoint: cp}
 	if t < h.Size {
 		p, err := tlog.ProveTree(h.Size, t, l.hashReader(ctx, nil))
 		if err != nil {

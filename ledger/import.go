@@ -129,7 +129,12 @@ func (im *importer) write(ctx context.Context, b *Batch, cp *Checkpoint, last bo
 		if err := signet.CheckTree(cp, im.n, root, nil); err != nil {
 			return fmt.Errorf("ledger: import: %w", err)
 		}
-		b.Head.Checkpoint = cp.Note
+		// The head holds what the log signed; cosignatures an export
+		// carries are not the log's to keep (witnesses cosign again).
+		b.Head.Checkpoint = cp.Signed
+		if b.Head.Checkpoint == nil { // a checkpoint parsed unverified: as given
+			b.Head.Checkpoint = cp.Note
+		}
 	}
 	start := im.n - int64(len(b.Records))
 	err := im.store.Sequence(ctx, func(ctx context.Context, tx Tx) error {
