@@ -447,17 +447,8 @@ func TestWitnessInterop(t *testing.T) {
 // it (exit 3, no quorum) and accepts the honest log, which the witnesses
 // go on cosigning.
 func TestWitnessForkAlarm(t *testing.T) {
-	bin, signetBin := buildSignetd(t), buildSignet(t)
-	il := newInteropLog(t)
-	addr := freeAddr(t)
-	reader, readerFile := readerToken(t)
-	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
-	il.setPolicy(t, threePolicy(il, ours, "group all-three all omni lite ours"))
-	clientPolicy := writePolicy(t, threePolicy(il, ours, "group two-of-three 2 omni lite ours"))
-	il.omni.start()
-	il.lite.start()
-	ours.start()
-	p, c := il.serve(t, bin, signettest.Schema(t), il.policy, addr, "SIGNET_READER_TOKEN="+reader)
+	w := startThreeWitnessed(t)
+	bin, signetBin, il, ours, clientPolicy, p, c := w.bin, w.signetBin, w.il, w.ours, w.clientPolicy, w.p, w.c
 	submitN(t, c, "alice", 3, "honest")
 	n := headSize(t, c)
 	cosignedBy(t, p, n, "omni", "lite", "ours")

@@ -194,6 +194,32 @@ func clientCheckpoint(t *testing.T, bin string, p *proc, policy string) (string,
 	return out + errOut, code
 }
 
+// threeWitnessed is a real signetd on PostgreSQL, reads behind a token,
+// whose policy needs omniwitness, litewitness and a signet witness process
+// (all three running), and a client policy needing two of the three.
+type threeWitnessed struct {
+	bin, signetBin string
+	il             *interopLog
+	ours           *ourWitness
+	clientPolicy   string
+	p              *proc
+	c              *client.Client
+}
+
+func startThreeWitnessed(t *testing.T) *threeWitnessed {
+	w := &threeWitnessed{bin: buildSignetd(t), signetBin: buildSignet(t), il: newInteropLog(t)}
+	addr := freeAddr(t)
+	reader, readerFile := readerToken(t)
+	w.ours = newOurWitness(t, w.signetBin, w.il, "http://"+addr, readerFile)
+	w.il.setPolicy(t, threePolicy(w.il, w.ours, "group all-three all omni lite ours"))
+	w.clientPolicy = writePolicy(t, threePolicy(w.il, w.ours, "group two-of-three 2 omni lite ours"))
+	w.il.omni.start()
+	w.il.lite.start()
+	w.ours.start()
+	w.p, w.c = w.il.serve(t, w.bin, signettest.Schema(t), w.il.policy, addr, "SIGNET_READER_TOKEN="+reader)
+	return w
+}
+
 // TestWitnessThreeOneOurs runs signetd with a policy naming omniwitness,
 // litewitness and a real "signet witness" process (the signet binary,
 // reading the log's export with a reader token), all three needed for the
@@ -202,17 +228,8 @@ func clientCheckpoint(t *testing.T, bin string, p *proc, policy string) (string,
 // stopped); with only omniwitness running it fails with exit 3 naming
 // the two missing witnesses.
 func TestWitnessThreeOneOurs(t *testing.T) {
-	bin, signetBin := buildSignetd(t), buildSignet(t)
-	il := newInteropLog(t)
-	addr := freeAddr(t)
-	reader, readerFile := readerToken(t)
-	ours := newOurWitness(t, signetBin, il, "http://"+addr, readerFile)
-	il.setPolicy(t, threePolicy(il, ours, "group all-three all omni lite ours"))
-	clientPolicy := writePolicy(t, threePolicy(il, ours, "group two-of-three 2 omni lite ours"))
-	il.omni.start()
-	il.lite.start()
-	ours.start()
-	p, c := il.serve(t, bin, signettest.Schema(t), il.policy, addr, "SIGNET_READER_TOKEN="+reader)
+	w := startThreeWitnessed(t)
+	signetBin, il, ours, clientPolicy, p, c := w.signetBin, w.il, w.ours, w.clientPolicy, w.p, w.c
 
 	submitN(t, c, "alice", 3, "a")
 	n := headSize(t, c)
