@@ -102,16 +102,17 @@ func check(st *registry.State, rec *Record, nonce func(string) error) (Change, e
 }
 
 // CheckDeferred is [Check] with an entry's stateless rules and signature
-// split off as verify, so that an auditor can verify entries in parallel
-// while applying key records in log order. For an entry it checks R17 at
-// once, from the record's kid and signer, and returns the rest as verify,
-// which does not touch st and may run later, on any goroutine, in any
-// order; it also returns the entry's nonce once verify has parsed it.
-// For every other kind CheckDeferred is Check and verify is nil.
+// split off as d, so that an auditor can verify entries in parallel while
+// applying key records in log order. For an entry it checks R17 at once,
+// from the record's kid and signer, and returns the rest as d, whose
+// [Deferred.Check] (or [CheckDeferredBatch]) does not touch st and may run
+// later, on any goroutine, in any order. For every other kind
+// CheckDeferred is Check and d is nil.
 //
-// Running CheckDeferred over a log and every verify accepts and refuses
-// exactly the records Check does: entries never change the registry.
-func CheckDeferred(st *registry.State, rec *Record) (verify func() (nonce string, err error), ch Change, err error) {
+// Running CheckDeferred over a log and checking every d accepts and
+// refuses exactly the records Check does: entries never change the
+// registry.
+func CheckDeferred(st *registry.State, rec *Record) (d *Deferred, ch Change, err error) {
 	if rec.Kind != KindEntry || rec.Signature == "" {
 		ch, err := Check(st, rec)
 		return nil, ch, err
@@ -125,13 +126,84 @@ func CheckDeferred(st *registry.State, rec *Record) (verify func() (nonce string
 		}
 		return nil, Change{}, err
 	}
-	return func() (string, error) {
-		e, err := DecodeRecord(rec)
-		if err != nil {
-			return "", err
+	return &Deferred{rec: rec, pub: pub}, Change{}, nil
+}
+
+// Deferred is the part of an entry's rules that [CheckDeferred] left to
+// run later: decoding it (R2, R8 to R16) and its signature under the key
+// R17 found (R18).
+type Deferred struct {
+	rec *Record
+	pub keys.PublicKey
+}
+
+// Index returns the log index of d's record.
+func (d *Deferred) Index() int64 { return d.rec.Index }
+
+// Check runs d's rules and returns the record's nonce, or the first rule
+// the record breaks, as Check would report it.
+func (d *Deferred) Check() (nonce string, err error) {
+	e, err := DecodeRecord(d.rec)
+	if err != nil {
+		return "", err
+	}
+	return e.Nonce, e.Verify(d.pub)
+}
+
+// deferredGroup is how many signatures [CheckDeferredBatch] checks with one
+// [keys.VerifyBatch] call: past 32 a batch costs hardly less per signature.
+const deferredGroup = 32
+
+// CheckDeferredBatch is [Deferred.Check] of each of ds, with the same
+// answers, in nonces and errs: the signatures of the records that decode
+// are checked together with [keys.VerifyBatch], whose verdicts are those
+// of checking them one by one, and a record it refuses is checked alone
+// with Check, whose error is the one reported. Once a group held a bad
+// signature the rest are checked one by one, so that a log of bad
+// signatures costs at most one failed group more than checking them
+// alone. cache holds the keys prepared for VerifyBatch; it may be shared.
+func CheckDeferredBatch(ds []*Deferred, cache *keys.BatchKeyCache) (nonces []string, errs []error) {
+	nonces, errs = make([]string, len(ds)), make([]error, len(ds))
+	events := make([]*Event, len(ds))
+	entries := make([]keys.BatchEntry, 0, deferredGroup)
+	idx := make([]int, 0, deferredGroup)
+	bad := false
+	alone := func(i int) {
+		if events[i] != nil {
+			nonces[i], errs[i] = events[i].Nonce, events[i].Verify(ds[i].pub)
 		}
-		return e.Nonce, e.Verify(pub)
-	}, Change{}, nil
+	}
+	for lo := 0; lo < len(ds); lo += deferredGroup {
+		hi := min(lo+deferredGroup, len(ds))
+		entries, idx = entries[:0], idx[:0]
+		for i := lo; i < hi; i++ {
+			e, err := DecodeRecord(ds[i].rec)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			events[i] = e
+			if bad {
+				alone(i)
+				continue
+			}
+			entries = append(entries, e.JWS.BatchEntry(cache.Get(e.KID, ds[i].pub)))
+			idx = append(idx, i)
+		}
+		if len(entries) == 0 {
+			continue
+		}
+		for j, ok := range keys.VerifyBatch(entries) {
+			i := idx[j]
+			if ok {
+				nonces[i] = events[i].Nonce
+				continue
+			}
+			bad = true
+			alone(i)
+		}
+	}
+	return nonces, errs
 }
 
 // SigningKey applies R17: it returns the key that must have signed e at

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"sync"
 
+	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/registry"
 )
 
@@ -54,10 +55,10 @@ func (r *Replay) Next(rec *Record) (Change, error) {
 }
 
 // NextDeferred is [Replay.Next] with an entry's stateless rules,
-// signature and nonce split off as verify (see [CheckDeferred]), which
-// records the nonce with [Replay.UseNonce] and may run on any goroutine.
-// The records are counted at once.
-func (r *Replay) NextDeferred(rec *Record) (verify func() error, ch Change, err error) {
+// signature and nonce split off as d (see [CheckDeferred]), which
+// [Replay.CheckDeferred] checks later, on any goroutine. The records are
+// counted at once.
+func (r *Replay) NextDeferred(rec *Record) (d *Deferred, ch Change, err error) {
 	if err := r.link(rec); err != nil {
 		return nil, Change{}, err
 	}
@@ -65,22 +66,29 @@ func (r *Replay) NextDeferred(rec *Record) (verify func() error, ch Change, err 
 		ch, err := r.Next(rec)
 		return nil, ch, err
 	}
-	check, _, err := CheckDeferred(r.Registry, rec)
+	d, _, err = CheckDeferred(r.Registry, rec)
 	if err != nil {
 		return nil, Change{}, err
 	}
 	r.advance(rec)
-	index := rec.Index
-	return func() error {
-		nonce, err := check()
-		if err != nil {
-			return err
+	return d, Change{}, nil
+}
+
+// CheckDeferred checks the rules NextDeferred left in ds, as
+// [CheckDeferredBatch] does, and records each entry's nonce with
+// [Replay.UseNonce] (R22). It returns, for each of ds, the first rule the
+// record breaks, or nil. It is safe for concurrent use.
+func (r *Replay) CheckDeferred(ds []*Deferred, cache *keys.BatchKeyCache) []error {
+	nonces, errs := CheckDeferredBatch(ds, cache)
+	for i, d := range ds {
+		if errs[i] != nil {
+			continue
 		}
-		if other, ok := r.UseNonce(nonce, index); !ok {
-			return nonceReused(max(index, other), min(index, other))
+		if other, ok := r.UseNonce(nonces[i], d.Index()); !ok {
+			errs[i] = nonceReused(max(d.Index(), other), min(d.Index(), other))
 		}
-		return nil
-	}, Change{}, nil
+	}
+	return errs
 }
 
 // link applies R4, R5 and R6: rec is the next index, links to its

@@ -263,7 +263,7 @@ func (a *auditor) run(ctx context.Context, r io.Reader) (*Summary, error) {
 	cr := &countReader{r: r}
 	sc := bufio.NewScanner(cr)
 	sc.Buffer(make([]byte, 64<<10), a.opts.MaxLine)
-	v := newVerifier(a.opts.Workers, a.opts.MaxInFlight, &a.fails)
+	v := newVerifier(a.replay, a.opts.Workers, a.opts.MaxInFlight, &a.fails)
 	limit := int64(a.opts.MaxFailures)
 	for a.fails.len() < limit && sc.Scan() {
 		a.line++
@@ -370,7 +370,7 @@ func (a *auditor) record(ctx context.Context, w *signet.WireRecord, line []byte,
 // prev_hash, before its other rules are checked. After a record whose
 // stated hash was not its fields' (R6), linking to either is no new
 // failure: one of the two was already reported.
-func (a *auditor) next(rec *signet.Record) (func() error, error) {
+func (a *auditor) next(rec *signet.Record) (*signet.Deferred, error) {
 	for {
 		pos := a.replay.Size()
 		check, _, err := a.replay.NextDeferred(rec)

@@ -69,7 +69,7 @@ func TestAuditLargeConstantMemory(t *testing.T) {
 // writeLargeExport writes a valid export of n records to path: two
 // signers, a key rotation half way, and entries. It returns the log key
 // and the file's size.
-func writeLargeExport(t *testing.T, path string, n int) (string, int64) {
+func writeLargeExport(t testing.TB, path string, n int) (string, int64) {
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/keys"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -14,7 +15,7 @@ import (
 // payload.
 type job struct {
 	index, line int64
-	check       func() error // nil for key records, verified in order
+	check       *signet.Deferred // nil for key records, verified in order
 	shown       json.RawMessage
 	signed      string
 	weight      int64 // the bytes of its line it holds, as acquired
@@ -31,8 +32,11 @@ const (
 // verifier runs jobs on a fixed set of workers and reports their
 // failures. Its memory is bounded by bytes: the jobs queued or running
 // hold at most budget bytes of export lines; add blocks until enough
-// finish.
+// finish. The signatures of a batch of jobs are checked together
+// ([signet.Replay.CheckDeferred]).
 type verifier struct {
+	replay *signet.Replay
+	keys   keys.BatchKeyCache
 	jobs   chan []job
 	batch  []job
 	bytes  int64 // in batch
@@ -42,8 +46,8 @@ type verifier struct {
 	wg     sync.WaitGroup
 }
 
-func newVerifier(workers int, budget int64, fails *failures) *verifier {
-	v := &verifier{jobs: make(chan []job, 2*workers), batch: make([]job, 0, batchSize),
+func newVerifier(replay *signet.Replay, workers int, budget int64, fails *failures) *verifier {
+	v := &verifier{replay: replay, jobs: make(chan []job, 2*workers), batch: make([]job, 0, batchSize),
 		sem: semaphore.NewWeighted(budget), budget: budget, fails: fails}
 	for range workers {
 		v.wg.Go(v.work)
@@ -84,25 +88,38 @@ func (v *verifier) stop() {
 }
 
 func (v *verifier) work() {
+	var ds []*signet.Deferred
+	var errs []error
 	for batch := range v.jobs {
+		ds = ds[:0]
 		for i := range batch {
-			if e := batch[i].run(); e != nil {
+			if batch[i].check != nil {
+				ds = append(ds, batch[i].check)
+			}
+		}
+		errs = v.replay.CheckDeferred(ds, &v.keys)
+		for i := range batch {
+			var err error
+			if batch[i].check != nil {
+				err, errs = errs[0], errs[1:]
+			}
+			if e := batch[i].result(err); e != nil {
 				v.fails.add(e)
 			}
 			w := batch[i].weight
 			batch[i] = job{} // let the record go before its bytes are released
 			v.sem.Release(w)
 		}
+		clear(ds)
 	}
 }
 
-// run checks the deferred rules of the record, then its shown payload
-// (R7): a record reports one failure at most.
-func (j *job) run() *Error {
-	if j.check != nil {
-		if err := j.check(); err != nil {
-			return ruleFailure(j.index, j.line, err)
-		}
+// result reports the record's failure: err, the first rule its deferred
+// checks found broken, else its shown payload's (R7). A record reports one
+// failure at most.
+func (j *job) result(err error) *Error {
+	if err != nil {
+		return ruleFailure(j.index, j.line, err)
 	}
 	if err := signet.CheckShownPayload(j.shown, j.signed); err != nil {
 		return ruleFailure(j.index, j.line, err)
