@@ -131,6 +131,7 @@ type Log struct {
 	reg       *logRegistry
 	wit       *witnessing // nil without a witness policy
 	tiles     *tileCache
+	opened    openedHead
 }
 
 // Open returns a Log on cfg.Store. Call Close to stop it. It refuses, with

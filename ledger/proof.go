@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
+	"golang.org/x/sync/errgroup"
 )
 
 // InclusionProof proves that record Index is in the tree of TreeSize records.
@@ -56,22 +57,48 @@ func (l *Log) ProveInclusion(ctx context.Context, index, treeSize int64) (*Inclu
 	if index < 0 || index >= t {
 		return nil, malformedf("index %d is not in a tree of %d records", index, t)
 	}
-	read := l.hashReader(ctx, nil)
-	proof, err := tlog.ProveRecord(t, index, read)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: proving record %d in tree %d: %w", index, t, err)
+	p := &InclusionProof{Index: index, TreeSize: t}
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		p.Proof, p.LeafHash, err = l.proveRecord(ctx, t, index)
+		if err != nil {
+			return fmt.Errorf("ledger: proving record %d in tree %d: %w", index, t, err)
+		}
+		return nil
+	})
+	if t == h.Size {
+		g.Go(func() (err error) {
+			p.Checkpoint, err = l.cosigned(ctx, h)
+			return err
+		})
 	}
-	leaf, err := read.ReadHashes([]int64{tlog.StoredHashIndex(0, index)})
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	p := &InclusionProof{Index: index, TreeSize: t, LeafHash: leaf[0], Proof: proof}
-	if t == h.Size {
-		if p.Checkpoint, err = l.cosigned(ctx, h); err != nil {
+	return p, nil
+}
+
+// proveRecord proves record index in the tree of size records and reads
+// the record's stored leaf hash with the proof's hashes, in one read.
+func (l *Log) proveRecord(ctx context.Context, size, index int64) (tlog.RecordProof, tlog.Hash, error) {
+	leafIdx := tlog.StoredHashIndex(0, index)
+	var leaf []tlog.Hash
+	read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		hs, err := l.store.ReadHashes(ctx, append(idx[:len(idx):len(idx)], leafIdx))
+		if err != nil {
 			return nil, err
 		}
+		leaf = hs[len(hs)-1:]
+		return hs[:len(hs)-1], nil
+	})
+	proof, err := tlog.ProveRecord(size, index, read)
+	if err == nil && leaf == nil { // a one-record tree needs no proof hashes
+		leaf, err = l.store.ReadHashes(ctx, []int64{leafIdx})
 	}
-	return p, nil
+	if err != nil {
+		return nil, tlog.Hash{}, err
+	}
+	return proof, leaf[0], nil
 }
 
 // ProveConsistency proves the tree of from records a prefix of the tree

@@ -8,6 +8,7 @@ import (
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/registry"
 	"golang.org/x/mod/sumdb/tlog"
+	"golang.org/x/sync/errgroup"
 )
 
 // Verification is the result of [Log.Verify]: each check, who signed, and
@@ -61,9 +62,21 @@ func (l *Log) verifyRecord(ctx context.Context, i int64) (*Verification, error) 
 		return nil, fmt.Errorf("%w: the log has %d records; there is no record %d", ErrNotFound, head.Size, i)
 	}
 	v := &Verification{Index: i}
-	// The record and its two neighbours, in one read.
-	recs, err := l.store.Records(ctx, Query{After: i - 2, Limit: 3})
-	if err != nil {
+	// The record and its two neighbours, in one read, beside the proof's
+	// hashes: the store's reads for one verification go in two rounds, the
+	// second of which needs the record.
+	var recs []*Record
+	var inc inclusionReads
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		recs, err = l.store.Records(gctx, Query{After: i - 2, Limit: 3})
+		return err
+	})
+	g.Go(func() error {
+		inc = l.readInclusion(gctx, i, head)
+		return inc.fatal()
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	near := make(map[int64]*Record, 3)
@@ -79,15 +92,23 @@ func (l *Log) verifyRecord(ctx context.Context, i int64) (*Verification, error) 
 	v.Checks.RecordHash = v.checkHash(rec, i)
 	v.Checks.ChainLink = v.checkLinks(rec, near, head)
 	e, decodeErr := signet.DecodeRecord(rec)
-	if v.Checks.Signature, err = l.checkSignature(ctx, v, rec, e, decodeErr, head); err != nil {
+	var sig signatureReads
+	var nonce nonceRead
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		sig, err = l.readSignature(gctx, rec, e, decodeErr, head)
+		return err
+	})
+	g.Go(func() (err error) {
+		nonce, err = l.readNonce(gctx, e)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := l.checkNonce(ctx, v, rec, e); err != nil {
-		return nil, err
-	}
-	if v.Checks.Inclusion, err = l.checkInclusion(ctx, v, rec, head); err != nil {
-		return nil, err
-	}
+	v.Checks.Signature = l.checkSignature(v, rec, e, decodeErr, sig)
+	v.checkNonce(rec, nonce)
+	v.Checks.Inclusion = v.checkInclusion(rec, inc)
 	c := v.Checks
 	v.Verified = c.Signature && c.RecordHash && c.ChainLink && c.Inclusion && len(v.Problems) == 0
 	return v, nil
@@ -145,44 +166,87 @@ func (v *Verification) neighbour(near map[int64]*Record, i int64) *Record {
 	return r
 }
 
+// signatureReads are what the store holds about the key that signed a
+// record, read for [Log.checkSignature]: its key as the replay of the log's
+// key records has it, the registry tables' row of it, and the record that
+// added it.
+type signatureReads struct {
+	key      registry.Key
+	found    bool         // the replay holds the record's kid
+	replay   error        // the log's key records cannot be replayed (ErrCorrupt)
+	row      registry.Key // the registry tables' row
+	rowErr   error        // ErrNotFound or ErrCorrupt
+	added    *Record
+	addedErr error // ErrNotFound
+}
+
+// readSignature reads what [Log.checkSignature] checks, the table row and
+// the adding record at once. Its error is the store's, for a read that
+// failed otherwise than by finding the log tampered with.
+func (l *Log) readSignature(ctx context.Context, rec *Record, e *signet.Event, decodeErr error, head Head) (signatureReads, error) {
+	var r signatureReads
+	if decodeErr != nil {
+		return r, nil
+	}
+	var err error
+	r.key, r.found, err = l.reg.key(ctx, rec.KID, head.Size)
+	if errors.Is(err, ErrCorrupt) {
+		r.replay = err
+		return r, nil
+	}
+	if err != nil || e.Operator() || !r.found {
+		return r, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		r.row, r.rowErr = l.store.Key(gctx, r.key.KID)
+		if errors.Is(r.rowErr, ErrNotFound) || errors.Is(r.rowErr, ErrCorrupt) {
+			return nil
+		}
+		return r.rowErr
+	})
+	g.Go(func() error {
+		r.added, r.addedErr = l.store.Record(gctx, r.key.AddedAt)
+		if errors.Is(r.addedErr, ErrNotFound) {
+			return nil
+		}
+		return r.addedErr
+	})
+	return r, g.Wait()
+}
+
 // checkSignature applies the log's rules to rec as it stands ([signet.DecodeRecord],
 // [signet.Event.SigningKey], [signet.Event.Verify]) with the registry the
 // log's key records make, and reports the key's history. Every record,
 // the operator's included, is checked against the replay of the log's key
 // records ([signet.Check] on each), which fails if any of them breaks a
-// rule. The store's
-// registry tables are compared with it, not trusted.
-func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record, e *signet.Event, decodeErr error, head Head) (bool, error) {
+// rule. The store's registry tables are compared with it, not trusted,
+// and the record that added the key is read again.
+func (l *Log) checkSignature(v *Verification, rec *Record, e *signet.Event, decodeErr error, r signatureReads) bool {
 	if decodeErr != nil {
 		v.problem("%v", decodeErr)
-		return false, nil
+		return false
 	}
-	k, ok, err := l.reg.key(ctx, rec.KID, head.Size)
-	if errors.Is(err, ErrCorrupt) {
-		v.problem("the log's key records cannot be replayed: %v", err)
-		return false, nil
-	}
-	if err != nil {
-		return false, err
+	if r.replay != nil {
+		v.problem("the log's key records cannot be replayed: %v", r.replay)
+		return false
 	}
 	if e.Operator() { // R16 and R21 are applied by the replay of the key records
 		v.KeyStatus = StatusOperator
-		return true, nil
+		return true
 	}
-	if ok {
+	if r.found {
+		k := r.key
 		v.KeyStatus = k.Status()
-		if r := k.Revocation; r != nil {
-			v.RevokedAt = &r.At
+		if rv := k.Revocation; rv != nil {
+			v.RevokedAt = &rv.At
 			v.Suspect = k.Suspect(rec.Index)
 			if v.Suspect {
-				v.problem("key %s was declared compromised from log index %d", k.KID, *r.CompromisedSince)
+				v.problem("key %s was declared compromised from log index %d", k.KID, *rv.CompromisedSince)
 			}
 		}
-		if ok, err := l.compareTable(ctx, v, k); err != nil || !ok {
-			return false, err
-		}
-		if ok, err := l.checkAddedBy(ctx, v, k); err != nil || !ok {
-			return false, err
+		if !v.compareTable(k, r.row, r.rowErr) || !v.checkAddedBy(k, r.added, r.addedErr) {
+			return false
 		}
 	}
 	l.reg.mu.RLock()
@@ -193,105 +257,123 @@ func (l *Log) checkSignature(ctx context.Context, v *Verification, rec *Record, 
 	}
 	if err != nil {
 		v.problem("%v", err)
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
+}
+
+// nonceRead is the record the store finds under a record's nonce, for
+// [Verification.checkNonce]; checked is false for a record without one.
+type nonceRead struct {
+	checked bool
+	rec     *Record
+	err     error // ErrNotFound
+}
+
+func (l *Log) readNonce(ctx context.Context, e *signet.Event) (nonceRead, error) {
+	if e == nil || e.Nonce == "" {
+		return nonceRead{}, nil
+	}
+	ex, err := l.store.RecordByNonce(ctx, e.Nonce)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nonceRead{}, err
+	}
+	return nonceRead{checked: true, rec: ex, err: err}, nil
 }
 
 // checkNonce applies R22: no other record carries rec's nonce. The
 // store's unique index on nonces enforces it; this finds a duplicate that
 // someone with write access to the database stored behind that index's
 // back (and, should the index be gone, the record the store finds first).
-func (l *Log) checkNonce(ctx context.Context, v *Verification, rec *Record, e *signet.Event) error {
-	if e == nil || e.Nonce == "" {
-		return nil
-	}
-	ex, err := l.store.RecordByNonce(ctx, e.Nonce)
+func (v *Verification) checkNonce(rec *Record, r nonceRead) {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case !r.checked:
+	case r.err != nil:
 		v.problem("%s %s: the store has no record under this record's nonce: its nonce column was changed", signet.RuleNonceUnique, signet.RuleNonceUnique.Name())
-	case err != nil:
-		return err
-	case ex.Index != rec.Index:
-		v.problem("%s %s: record %d carries the same nonce: a nonce works once", signet.RuleNonceUnique, signet.RuleNonceUnique.Name(), ex.Index)
+	case r.rec.Index != rec.Index:
+		v.problem("%s %s: record %d carries the same nonce: a nonce works once", signet.RuleNonceUnique, signet.RuleNonceUnique.Name(), r.rec.Index)
 	}
-	return nil
 }
 
-// compareTable reports a store registry row of key k that disagrees with
-// the log's key records.
-func (l *Log) compareTable(ctx context.Context, v *Verification, k registry.Key) (bool, error) {
-	t, err := l.store.Key(ctx, k.KID)
-	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) {
-		v.problem("the registry tables have no intact row for key %s, which log record %d added: they disagree with the log", k.KID, k.AddedAt)
-		return false, nil
-	}
+// compareTable reports a store registry row of key k (t, or the error
+// reading it) that disagrees with the log's key records.
+func (v *Verification) compareTable(k registry.Key, t registry.Key, err error) bool {
 	if err != nil {
-		return false, err
+		v.problem("the registry tables have no intact row for key %s, which log record %d added: they disagree with the log", k.KID, k.AddedAt)
+		return false
 	}
 	if d := keysDrift([]registry.Key{k}, []registry.Key{t}); d != "" {
 		v.problem("the registry tables' row of key %s disagrees with the log's key records: %s", k.KID, d)
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
 
-// checkAddedBy reads the record that added key k again: the registry was
-// replayed from it earlier, and it must still carry the key intact.
-func (l *Log) checkAddedBy(ctx context.Context, v *Verification, k registry.Key) (bool, error) {
-	src, err := l.store.Record(ctx, k.AddedAt)
-	if errors.Is(err, ErrNotFound) {
-		v.problem("the record that added key %s (index %d) is missing", k.KID, k.AddedAt)
-		return false, nil
-	}
+// checkAddedBy checks the record that added key k, read again (src, or
+// the error reading it): the registry was replayed from it earlier, and it
+// must still carry the key intact.
+func (v *Verification) checkAddedBy(k registry.Key, src *Record, err error) bool {
 	if err != nil {
-		return false, err
+		v.problem("the record that added key %s (index %d) is missing", k.KID, k.AddedAt)
+		return false
 	}
 	e, err := signet.DecodeRecord(src)
 	if err != nil || e.NewKey == nil || *e.NewKey != k.PublicKey || RecordHash(src) != src.Hash {
 		v.problem("the log record %d that added key %s does not carry that key intact", k.AddedAt, k.KID)
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
 
-func (l *Log) checkInclusion(ctx context.Context, v *Verification, rec *Record, head Head) (bool, error) {
-	cp, err := OpenCheckpoint(head.Checkpoint, l.cfg.Origin, l.cfg.Verifier)
-	if err != nil {
+// inclusionReads are the latest checkpoint, opened, and the proof of a
+// record in its tree with the record's stored leaf hash, read for
+// [Verification.checkInclusion].
+type inclusionReads struct {
+	head   int64 // the head's size
+	cp     *signet.Checkpoint
+	cpErr  error // the checkpoint does not verify
+	proof  tlog.RecordProof
+	leaf   tlog.Hash
+	proved error // the proof could not be made from the stored hashes
+}
+
+// fatal is the error of a read that failed otherwise than by finding the
+// log tampered with: the store is unavailable.
+func (r *inclusionReads) fatal() error {
+	if errors.Is(r.proved, ErrUnavailable) {
+		return r.proved
+	}
+	return nil
+}
+
+// readInclusion opens the checkpoint of head and proves record i in its
+// tree.
+func (l *Log) readInclusion(ctx context.Context, i int64, head Head) inclusionReads {
+	r := inclusionReads{head: head.Size}
+	if r.cp, r.cpErr = l.openHead(head); r.cpErr != nil {
+		return r
+	}
+	r.proof, r.leaf, r.proved = l.proveRecord(ctx, r.cp.Size, i)
+	return r
+}
+
+func (v *Verification) checkInclusion(rec *Record, r inclusionReads) bool {
+	if r.cpErr != nil {
 		v.problem("the latest checkpoint does not verify with the log's key")
-		return false, nil
+		return false
 	}
-	if cp.Size != head.Size {
-		v.problem("the latest checkpoint covers %d records, but the log head says %d", cp.Size, head.Size)
-	}
-	// The proof never reads the record's own leaf, but proofs of its
-	// neighbours and the proof endpoints do: it must be this record's. It
-	// is read with the proof's hashes, in one query.
-	leafIdx := tlog.StoredHashIndex(0, rec.Index)
-	var stored []tlog.Hash
-	read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		hs, err := l.store.ReadHashes(ctx, append(idx[:len(idx):len(idx)], leafIdx))
-		if err != nil {
-			return nil, err
-		}
-		stored = hs[len(hs)-1:]
-		return hs[:len(hs)-1], nil
-	})
-	proof, err := tlog.ProveRecord(cp.Size, rec.Index, read)
-	if err == nil && stored == nil { // a one-record tree needs no proof hashes
-		stored, err = l.store.ReadHashes(ctx, []int64{leafIdx})
-	}
-	if errors.Is(err, ErrUnavailable) {
-		return false, err
+	cp := r.cp
+	if cp.Size != r.head {
+		v.problem("the latest checkpoint covers %d records, but the log head says %d", cp.Size, r.head)
 	}
 	leaf := LeafHash(RecordHash(rec))
-	if err != nil || tlog.CheckRecord(proof, cp.Size, cp.Root, rec.Index, leaf) != nil {
+	if r.proved != nil || tlog.CheckRecord(r.proof, cp.Size, cp.Root, rec.Index, leaf) != nil {
 		v.problem("the record is not included in the latest checkpoint's tree")
-		return false, nil
+		return false
 	}
-	if stored[0] != leaf {
+	if r.leaf != leaf {
 		v.problem("the Merkle tree's stored leaf hash of this record is not the record's leaf hash")
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
