@@ -115,6 +115,9 @@ type Cosignature struct {
 }
 
 // Tx is the transaction of [Store.Sequence]. It is used by one goroutine.
+//
+// Snapshot comes first, once: it takes the lock, and a store may begin
+// the transaction with it. ReadHashes and Write follow it.
 type Tx interface {
 	// Snapshot returns the head as of the lock, the part of the registry the
 	// batch touches, the records that already used any of its nonces, and

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/tlog"
@@ -24,22 +25,35 @@ func (s *Store) Sequence(ctx context.Context, f func(context.Context, ledger.Tx)
 	return err
 }
 
+// sequence runs f in a transaction on one connection of the pool, begun
+// by the first batch [seqTx.Snapshot] sends (not by a round trip of its
+// own) and committed after f.
 func (s *Store) sequence(ctx context.Context, f func(context.Context, ledger.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return wrap(err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := f(ctx, &seqTx{tx: tx, keys: s.keys}); err != nil {
-		return err
+	// The pool closes a connection released in a transaction, should the
+	// rollback below fail.
+	defer c.Release()
+	t := &seqTx{conn: c, keys: s.keys}
+	err = f(ctx, t)
+	if err == nil && t.begun {
+		_, err = c.Exec(ctx, "COMMIT")
+		t.begun = err != nil
+		err = wrap(err)
 	}
-	return wrap(tx.Commit(ctx))
+	if t.begun {
+		_, _ = c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return err
 }
 
 // seqTx is the transaction of Sequence.
 type seqTx struct {
-	tx     pgx.Tx
+	conn   *pgxpool.Conn
 	keys   *keys.KeyCache
+	begun  bool // BEGIN was sent
 	locked bool
 	size   int64 // head size read under the lock
 }
@@ -52,6 +66,11 @@ var _ ledger.Tx = (*seqTx)(nil)
 func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.Snapshot, error) {
 	b := &pgx.Batch{}
 	snap := &ledger.Snapshot{ByNonce: map[string]*ledger.Record{}, Spent: map[string]bool{}}
+	if t.begun {
+		return nil, fmt.Errorf("postgres: a second Snapshot in one transaction")
+	}
+	b.Queue(`BEGIN`)
+	queuePlanOnce(b)
 	b.Queue(`SELECT size, last_hash, checkpoint FROM log_head WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error {
 		var err error
 		snap.Head, err = scanHead(row)
@@ -93,7 +112,8 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 			return nil
 		})
 	}
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+	t.begun = true
+	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
 		return nil, wrap(err)
 	}
 	t.locked, t.size = true, snap.Head.Size
@@ -103,9 +123,27 @@ func (t *seqTx) Snapshot(ctx context.Context, q ledger.SnapshotQuery) (*ledger.S
 	return snap, nil
 }
 
+// queuePlanOnce makes the rest of the transaction run the statements the
+// connection has prepared with one plan each, made at their first run
+// (plan_cache_mode=force_generic_plan), instead of planning every
+// execution for its arguments as [Open] has every other statement do:
+// the sequencer's statements are a few fixed index lookups and inserts,
+// and planning them cost more than running them (0.45 ms a commit of 8,
+// in docs/PERFORMANCE.md). So that a plan made while the tables were
+// small is not a sequential scan kept as they grow (why Open plans each
+// execution), the plans are made with sequential scans disabled: every
+// lookup here has an index.
+func queuePlanOnce(b *pgx.Batch) {
+	b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
+	b.Queue(`SET LOCAL enable_seqscan = off`)
+}
+
 // ReadHashes reads stored hashes inside the transaction.
 func (t *seqTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(ctx, t.tx, indexes)
+	if !t.locked {
+		return nil, fmt.Errorf("postgres: ReadHashes before Snapshot")
+	}
+	return readHashes(ctx, t.conn, indexes)
 }
 
 // Write inserts the batch with multi-row INSERTs from arrays and moves the
@@ -127,7 +165,7 @@ func (t *seqTx) Write(ctx context.Context, bt *ledger.Batch) error {
 			return nil
 		})
 	}
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
 		return wrap(err)
 	}
 	if moved != 1 {
