@@ -23,6 +23,7 @@ type scaleConfig struct {
 	DatabaseURL   string
 	Schema, Data  string // a log made by "signet-bench load"
 	Samples       int
+	Seed          uint64
 	AuditRecords  int64
 	Clients       int
 	Duration      time.Duration
@@ -40,6 +41,7 @@ func (c *scaleConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Schema, "schema", "bench_load", "schema of a log made by signet-bench load")
 	fs.StringVar(&c.Data, "data", "", "that log's data dir (required)")
 	fs.IntVar(&c.Samples, "samples", 2000, "random indexes to verify and prove, one request at a time")
+	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the random indexes (0: the log's size, so that runs on an unchanged log read the same indexes; give each run its own to read indexes it has not cached)")
 	fs.Int64Var(&c.AuditRecords, "audit-records", 1000000, "export and audit the first this many records (0: none)")
 	fs.IntVar(&c.Clients, "clients", 64, "concurrent clients appending to the loaded log and to an empty one (0: skip)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per append run")
@@ -175,7 +177,11 @@ func (s *scaler) reads(ctx context.Context, name, pathFormat, want string) error
 	hc := &http.Client{}
 	var lat latencies
 	m := startMeter(s.d.pid(), 0)
-	r := rand.New(rand.NewPCG(uint64(s.size), 7))
+	seed := s.cfg.Seed
+	if seed == 0 {
+		seed = uint64(s.size)
+	}
+	r := rand.New(rand.NewPCG(seed, 7))
 	for range s.cfg.Samples {
 		path := fmt.Sprintf(pathFormat, r.Int64N(s.size))
 		t0 := time.Now()
