@@ -16,6 +16,86 @@ import (
 // reused nonce), alone, in pairs, in a group of their own and after a
 // failed group, among good entries, over groups of 32.
 func TestCheckDeferredBatchAsOneByOne(t *testing.T) {
+	recs, bad := badEntriesLog(t)
+	oracle, deferred := signet.NewReplay(), signet.NewReplay()
+	var want []error
+	var ds []*signet.Deferred
+	for _, rec := range recs {
+		_, err := oracle.Next(rec)
+		oracle.Resync(rec.Index+1, rec.Hash)
+		d, _, derr := deferred.NextDeferred(rec)
+		if derr != nil {
+			t.Fatalf("NextDeferred(record %d) = %v", rec.Index, derr)
+		}
+		if d == nil {
+			if err != nil {
+				t.Fatalf("Next(record %d) = %v", rec.Index, err)
+			}
+			continue
+		}
+		want = append(want, err)
+		ds = append(ds, d)
+	}
+	var cache keys.BatchKeyCache
+	got := deferred.CheckDeferred(ds[:150], &cache)
+	got = append(got, deferred.CheckDeferred(ds[150:], &cache)...)
+	refused := 0
+	for i, d := range ds {
+		if fmt.Sprint(got[i]) != fmt.Sprint(want[i]) {
+			t.Errorf("record %d (entry %d, %q): CheckDeferred = %v, Next = %v", d.Index(), i, bad[i], got[i], want[i])
+		}
+		if want[i] != nil {
+			refused++
+		}
+	}
+	if refused != len(bad) {
+		t.Errorf("Next refused %d entries, want the %d made bad", refused, len(bad))
+	}
+}
+
+// TestNextAllStopsWhereNextStops holds [signet.Replay.NextAll] to calling
+// Next on each record in turn, on every prefix of a log with bad entries
+// (each prefix ends where the first bad entry is, or further) and on the
+// good records alone, with one worker and with four.
+func TestNextAllStopsWhereNextStops(t *testing.T) {
+	recs, _ := badEntriesLog(t)
+	var good []*signet.Record
+	oracle := signet.NewReplay()
+	for _, rec := range recs {
+		if _, err := oracle.Next(rec); err == nil {
+			good = append(good, rec)
+		}
+		oracle.Resync(rec.Index+1, rec.Hash)
+	}
+	cases := [][]*signet.Record{recs, recs[:4], recs[:6], recs[:100]}
+	for _, rs := range cases {
+		for _, workers := range []int{1, 4} {
+			serial := signet.NewReplay()
+			wantN, wantErr := len(rs), error(nil)
+			for i, rec := range rs {
+				if _, err := serial.Next(rec); err != nil {
+					wantN, wantErr = i, err
+					break
+				}
+			}
+			ch, n, err := signet.NewReplay().NextAll(rs, workers, new(keys.BatchKeyCache))
+			if n != wantN || fmt.Sprint(err) != fmt.Sprint(wantErr) || len(ch) != n {
+				t.Errorf("NextAll(%d records, %d workers) = %d changes, %d, %v; want %d, %v", len(rs), workers, len(ch), n, err, wantN, wantErr)
+			}
+		}
+	}
+	// The good ones chain only while no bad one was left out: the first
+	// bad entry is entry 3, so take the records before it and check that
+	// all are applied.
+	r := signet.NewReplay()
+	if _, n, err := r.NextAll(good[:5], 2, new(keys.BatchKeyCache)); n != 5 || err != nil || r.Size() != 5 {
+		t.Errorf("NextAll(5 good records) = %d, %v; size %d", n, err, r.Size())
+	}
+}
+
+// badEntriesLog returns a log of two registrations and 200 entries, some
+// made bad, and the defect of each bad one by its entry number.
+func badEntriesLog(t *testing.T) ([]*signet.Record, map[int]string) {
 	b := newBook(t)
 	alice, bob := newKey(t), newKey(t)
 	var recs []*signet.Record
@@ -65,39 +145,5 @@ func TestCheckDeferredBatchAsOneByOne(t *testing.T) {
 		}
 		add(rec)
 	}
-
-	oracle, deferred := signet.NewReplay(), signet.NewReplay()
-	var want []error
-	var ds []*signet.Deferred
-	for _, rec := range recs {
-		_, err := oracle.Next(rec)
-		oracle.Resync(rec.Index+1, rec.Hash)
-		d, _, derr := deferred.NextDeferred(rec)
-		if derr != nil {
-			t.Fatalf("NextDeferred(record %d) = %v", rec.Index, derr)
-		}
-		if d == nil {
-			if err != nil {
-				t.Fatalf("Next(record %d) = %v", rec.Index, err)
-			}
-			continue
-		}
-		want = append(want, err)
-		ds = append(ds, d)
-	}
-	var cache keys.BatchKeyCache
-	got := deferred.CheckDeferred(ds[:150], &cache)
-	got = append(got, deferred.CheckDeferred(ds[150:], &cache)...)
-	refused := 0
-	for i, d := range ds {
-		if fmt.Sprint(got[i]) != fmt.Sprint(want[i]) {
-			t.Errorf("record %d (entry %d, %q): CheckDeferred = %v, Next = %v", d.Index(), i, bad[i], got[i], want[i])
-		}
-		if want[i] != nil {
-			refused++
-		}
-	}
-	if refused != len(bad) {
-		t.Errorf("Next refused %d entries, want the %d made bad", refused, len(bad))
-	}
+	return recs, bad
 }

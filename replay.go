@@ -2,6 +2,7 @@ package signet
 
 import (
 	"crypto/sha256"
+	"errors"
 	"sync"
 
 	"github.com/signet-ledger/signet/keys"
@@ -89,6 +90,51 @@ func (r *Replay) CheckDeferred(ds []*Deferred, cache *keys.BatchKeyCache) []erro
 		}
 	}
 	return errs
+}
+
+// NextAll applies recs, the log's next records in order, as [Replay.Next]
+// applies each, and returns the change of each record applied. On the
+// first record that breaks a rule it stops and also returns that
+// record's position in recs and the error Next would have returned for
+// it (n = len(recs) when every record kept every rule); after an error
+// the Replay must not be used again, for it may hold records after that
+// one. The entries' rules are checked with [Replay.CheckDeferred], their
+// signatures together, on up to workers goroutines.
+func (r *Replay) NextAll(recs []*Record, workers int, cache *keys.BatchKeyCache) (changes []Change, n int, err error) {
+	changes = make([]Change, 0, len(recs))
+	var ds []*Deferred
+	var at []int // position in recs of each of ds
+	n = len(recs)
+	for i, rec := range recs {
+		d, ch, derr := r.NextDeferred(rec)
+		if derr != nil {
+			n, err = i, derr
+			break
+		}
+		changes = append(changes, ch)
+		if d != nil {
+			ds, at = append(ds, d), append(at, i)
+		}
+	}
+	errs := make([]error, len(ds))
+	chunk := max(deferredGroup, (len(ds)+workers-1)/max(workers, 1))
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(ds); lo += chunk {
+		hi := min(lo+chunk, len(ds))
+		wg.Go(func() { copy(errs[lo:hi], r.CheckDeferred(ds[lo:hi], cache)) })
+	}
+	wg.Wait()
+	for j, e := range errs {
+		pos := at[j]
+		var ie *IndexedError
+		if errors.As(e, &ie) { // a reused nonce belongs to the later record
+			pos = int(ie.Index - recs[0].Index)
+		}
+		if e != nil && pos < n {
+			n, err = pos, e
+		}
+	}
+	return changes[:n], n, err
 }
 
 // link applies R4, R5 and R6: rec is the next index, links to its

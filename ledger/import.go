@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/keys"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -58,25 +60,45 @@ type importer struct {
 	hashes map[int64]tlog.Hash // the tree's frontier, plus the current batch's hashes
 	n      int64
 	prev   Hash
+	keys   keys.BatchKeyCache
 }
 
 // batch reads and checks up to importBatch records, and none beyond cp.
+// Every rule of the log is applied to them as the audit does
+// ([signet.Replay.NextAll], the entries' signatures checked together on
+// every core), and the errors are the ones reading and checking the
+// records one by one would meet first.
 func (im *importer) batch(next func() (*Record, error), cp *Checkpoint) (*Batch, error) {
-	b := &Batch{}
-	read := im.reader()
-	for len(b.Records) < importBatch {
+	var recs []*Record
+	var stop error // what ended the reading early, reported after the records before it
+	for len(recs) < importBatch {
 		rec, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			stop = err
+			break
 		}
-		if im.n == cp.Size { // a record beyond the checkpoint's tree: R25, whatever the root
-			return nil, fmt.Errorf("ledger: import: %w", signet.CheckTree(cp, im.n+1, tlog.Hash{}, nil))
+		if im.n+int64(len(recs)) == cp.Size { // a record beyond the checkpoint's tree: R25, whatever the root
+			stop = fmt.Errorf("ledger: import: %w", signet.CheckTree(cp, cp.Size+1, tlog.Hash{}, nil))
+			break
 		}
-		if err := im.check(rec, b); err != nil {
-			return nil, err
+		recs = append(recs, rec)
+	}
+	changes, n, err := im.replay.NextAll(recs, runtime.GOMAXPROCS(0), &im.keys)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: import: record %d: %w", recs[n].Index, err)
+	}
+	if stop != nil {
+		return nil, stop
+	}
+	b := &Batch{}
+	read := im.reader()
+	for i, rec := range recs {
+		b.add(changes[i])
+		if j, err := rec.JWS(); err == nil {
+			rec.Nonce = j.Header.Nonce
 		}
 		sh, err := tlog.StoredHashesForRecordHash(im.n, LeafHash(rec.Hash), read)
 		if err != nil {
@@ -100,20 +122,6 @@ func (im *importer) reader() tlog.HashReader {
 			return nil, fmt.Errorf("ledger: import: stored hash %d not in memory", miss[0])
 		})
 	})
-}
-
-// check applies every rule of the log to the next record, as the audit
-// does ([signet.Replay.Next]), and adds its registry change to b.
-func (im *importer) check(rec *Record, b *Batch) error {
-	ch, err := im.replay.Next(rec)
-	if err != nil {
-		return fmt.Errorf("ledger: import: record %d: %w", rec.Index, err)
-	}
-	b.add(ch)
-	if j, err := rec.JWS(); err == nil {
-		rec.Nonce = j.Header.Nonce
-	}
-	return nil
 }
 
 // write commits b; the last batch carries the checkpoint, after its root

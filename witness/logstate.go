@@ -11,6 +11,7 @@ import (
 	"github.com/signet-ledger/signet"
 	"github.com/signet-ledger/signet/client"
 	"github.com/signet-ledger/signet/internal/atomicfile"
+	"github.com/signet-ledger/signet/keys"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -27,7 +28,8 @@ type logState struct {
 	// Only the follower (Run's goroutine for this log) uses replay and
 	// writes seg and hashes; it holds mu to change them.
 	replay *signet.Replay
-	seg    *os.File // the last segment, open for writing; nil while none
+	keys   keys.BatchKeyCache // for replay.NextAll
+	seg    *os.File           // the last segment, open for writing; nil while none
 
 	mu      sync.Mutex
 	st      *state

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/signet-ledger/signet"
@@ -129,10 +130,8 @@ func (l *logState) fetch(ctx context.Context, from, to int64, cp *signet.Checkpo
 	if err := l.checkTree(b, cp); err != nil {
 		return l.refuseLog(RefusedExport, from, b, cp, err)
 	}
-	for i, rec := range b.recs {
-		if _, err := l.replay.Next(rec); err != nil {
-			return l.refuseLog(RefusedRecords, from+int64(i), b, cp, err)
-		}
+	if _, n, err := l.replay.NextAll(b.recs, runtime.GOMAXPROCS(0), &l.keys); err != nil {
+		return l.refuseLog(RefusedRecords, from+int64(n), b, cp, err)
 	}
 	return l.commit(b, cp)
 }
