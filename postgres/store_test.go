@@ -57,6 +57,23 @@ var backend = storetest.Backend{
 			t.Fatal(err)
 		}
 	},
+	CheckSearchIndex: func(t *testing.T, url string) {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var n, nulls, differ int64
+		err = conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE payload_doc IS NULL),
+			count(*) FILTER (WHERE payload_doc IS DISTINCT FROM signet_payload_doc(payload)) FROM records`).Scan(&n, &nulls, &differ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if differ != 0 || nulls == 0 || nulls == n {
+			t.Errorf("of %d records, %d have a payload_doc other than signet_payload_doc(payload), %d none; want 0, and some but not all", n, differ, nulls)
+		}
+	},
 }
 
 func TestStore(t *testing.T)   { storetest.TestStore(t, backend) }

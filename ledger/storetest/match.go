@@ -143,6 +143,9 @@ func newMatchEnv(t *testing.T, b Backend) *matchEnv {
 // answers come from an index and that rebuilding it restores them.
 func testMatch(t *testing.T, b Backend) {
 	e := newMatchEnv(t, b)
+	if b.CheckSearchIndex != nil {
+		b.CheckSearchIndex(t, e.name)
+	}
 	e.checkCases(t)
 	t.Run("Filters", e.checkFilters)
 	t.Run("NearMisses", e.checkNearMisses)

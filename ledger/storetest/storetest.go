@@ -51,6 +51,10 @@ type Backend struct {
 	// that rebuilding it restores every answer. Optional: nil for a store
 	// with no index.
 	ClearSearchIndex func(t *testing.T, name string)
+	// CheckSearchIndex fails t if the content-search index the stores
+	// wrote into the database name as they appended differs from the one
+	// rebuilding it from the records would make. Optional.
+	CheckSearchIndex func(t *testing.T, name string)
 }
 
 // TestStore runs every check of the [ledger.Store] contract against b.
