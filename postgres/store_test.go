@@ -31,11 +31,7 @@ var backend = storetest.Backend{
 	},
 	Tamper: func(t *testing.T, url, table, column string, key, value any) {
 		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
+		conn := connect(t, url)
 		keyCol := map[string]string{"records": "idx", "tree_hashes": "idx", "log_head": "id",
 			"signers": "id", "signer_keys": "kid", "secrets": "name"}[table]
 		tag, err := conn.Exec(ctx, `UPDATE `+table+` SET `+column+` = $1 WHERE `+keyCol+` = $2`, value, key)
@@ -48,24 +44,16 @@ var backend = storetest.Backend{
 	},
 	ClearSearchIndex: func(t *testing.T, url string) {
 		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
+		conn := connect(t, url)
 		if _, err := conn.Exec(ctx, `UPDATE records SET payload_doc = '{}'`); err != nil {
 			t.Fatal(err)
 		}
 	},
 	CheckSearchIndex: func(t *testing.T, url string) {
 		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
+		conn := connect(t, url)
 		var n, nulls, differ int64
-		err = conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE payload_doc IS NULL),
+		err := conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE payload_doc IS NULL),
 			count(*) FILTER (WHERE payload_doc IS DISTINCT FROM signet_payload_doc(payload)) FROM records`).Scan(&n, &nulls, &differ)
 		if err != nil {
 			t.Fatal(err)
@@ -74,6 +62,17 @@ var backend = storetest.Backend{
 			t.Errorf("of %d records, %d have a payload_doc other than signet_payload_doc(payload), %d none; want 0, and some but not all", n, differ, nulls)
 		}
 	},
+}
+
+// connect opens a connection to url behind the store's back, closed when
+// the test ends.
+func connect(t *testing.T, url string) *pgx.Conn {
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }
 
 func TestStore(t *testing.T)   { storetest.TestStore(t, backend) }
