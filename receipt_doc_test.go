@@ -4,35 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	signet "github.com/signet-ledger/signet"
+	"github.com/signet-ledger/signet/internal/signettest"
 	"github.com/signet-ledger/signet/internal/vectors"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 )
-
-// protocolBlock returns the fenced block of docs/PROTOCOL.md whose info
-// string is name.
-func protocolBlock(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("docs/PROTOCOL.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), "```"+name+"\n")
-	if !ok {
-		t.Fatalf("docs/PROTOCOL.md has no ```%s block", name)
-	}
-	block, _, ok := strings.Cut(rest, "```")
-	if !ok {
-		t.Fatalf("unterminated ```%s block", name)
-	}
-	return block
-}
 
 // TestProtocolReceiptExample checks the worked receipt of
 // docs/PROTOCOL.md §9: its policy's keys are the ones the text says, its
@@ -40,7 +21,7 @@ func protocolBlock(t *testing.T, name string) string {
 // in the export's checkpoint, its extra data is the JSON shown, and it
 // verifies, but not without its cosignature.
 func TestProtocolReceiptExample(t *testing.T) {
-	policy, err := signet.ParsePolicy([]byte(protocolBlock(t, "example-receipt-policy")))
+	policy, err := signet.ParsePolicy([]byte(signettest.ProtocolBlock(t, "example-receipt-policy")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +31,7 @@ func TestProtocolReceiptExample(t *testing.T) {
 	if policy.Logs[0].VKey != vectors.LogKey() || policy.Witnesses[0].VKey != wvkey {
 		t.Errorf("the example policy's keys are %s and %s, want %s and %s", policy.Logs[0].VKey, policy.Witnesses[0].VKey, vectors.LogKey(), wvkey)
 	}
-	text := protocolBlock(t, "example-receipt")
+	text := signettest.ProtocolBlock(t, "example-receipt")
 	r, err := signet.ParseReceipt([]byte(text))
 	if err != nil {
 		t.Fatalf("ParseReceipt(example) = %v", err)
@@ -73,7 +54,7 @@ func TestProtocolReceiptExample(t *testing.T) {
 	p, _ := signet.ParseTLogProof([]byte(text))
 	var got, shown any
 	json.Unmarshal(p.ExtraData, &got)
-	if err := json.Unmarshal([]byte(protocolBlock(t, "json example-receipt-extra")), &shown); err != nil || !reflect.DeepEqual(got, shown) {
+	if err := json.Unmarshal([]byte(signettest.ProtocolBlock(t, "json example-receipt-extra")), &shown); err != nil || !reflect.DeepEqual(got, shown) {
 		t.Errorf("the extra data shown is not the receipt's (%v)", err)
 	}
 	r.Checkpoint = l.checkpoint

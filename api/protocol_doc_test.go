@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/signet-ledger/signet/client"
@@ -18,17 +16,8 @@ import (
 // "```json name", decoded.
 func docJSON(t *testing.T, name string) any {
 	t.Helper()
-	b, err := os.ReadFile("../docs/PROTOCOL.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), "```json "+name+"\n")
-	if !ok {
-		t.Fatalf("docs/PROTOCOL.md has no ```json %s block", name)
-	}
-	block, _, _ := strings.Cut(rest, "```")
 	var v any
-	if err := json.Unmarshal([]byte(block), &v); err != nil {
+	if err := json.Unmarshal([]byte(signettest.ProtocolBlock(t, "json "+name)), &v); err != nil {
 		t.Fatalf("the ```json %s block is not JSON: %v", name, err)
 	}
 	return v

@@ -18,15 +18,7 @@ import (
 // what the server answers for the log it names (the valid-control
 // conformance vector, imported).
 func TestProtocolTilesExample(t *testing.T) {
-	doc, err := os.ReadFile("../docs/PROTOCOL.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, block, ok := strings.Cut(string(doc), "```example-tiles\n")
-	if !ok {
-		t.Fatal("docs/PROTOCOL.md has no ```example-tiles block")
-	}
-	block, _, _ = strings.Cut(block, "```")
+	block := signettest.ProtocolBlock(t, "example-tiles")
 	lines := strings.Split(strings.TrimSpace(block), "\n")
 	file, ok := strings.CutPrefix(lines[0], "log: ")
 	if !ok {

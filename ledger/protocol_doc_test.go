@@ -2,41 +2,22 @@ package ledger_test
 
 import (
 	"bufio"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signet-ledger/signet/internal/signettest"
 	"github.com/signet-ledger/signet/keys"
 	"github.com/signet-ledger/signet/ledger"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// docBlock returns the fenced block of docs/PROTOCOL.md whose info string
-// is name, as raw text.
-func docBlock(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("../docs/PROTOCOL.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), "```"+name+"\n")
-	if !ok {
-		t.Fatalf("docs/PROTOCOL.md has no ```%s block", name)
-	}
-	block, _, ok := strings.Cut(rest, "```")
-	if !ok {
-		t.Fatalf("unterminated ```%s block", name)
-	}
-	return block
-}
-
 // docFields parses a block of "name: value" lines.
 func docFields(t *testing.T, name string) map[string]string {
 	m := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(docBlock(t, name)))
+	sc := bufio.NewScanner(strings.NewReader(signettest.ProtocolBlock(t, name)))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ": ")
 		if ok {
@@ -128,7 +109,7 @@ func TestProtocolTreeExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := ledger.OpenCheckpoint([]byte(strings.TrimLeft(docBlock(t, "example-checkpoint"), "\n")), "signet.example/log", v)
+	cp, err := ledger.OpenCheckpoint([]byte(strings.TrimLeft(signettest.ProtocolBlock(t, "example-checkpoint"), "\n")), "signet.example/log", v)
 	if err != nil {
 		t.Fatalf("OpenCheckpoint(example) = %v", err)
 	}
