@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"bytes"
-	"encoding/base64"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,7 @@ func queueRecords(b *pgx.Batch, recs []*ledger.Record) {
 		if r.Nonce != "" {
 			nonce[i] = &r.Nonce
 		}
-		doc[i] = payloadText(r.Payload)
+		doc[i] = payloadText(r)
 		hash[i], prev[i] = r.Hash[:], r.PrevHash[:]
 	}
 	// payload_doc is derived from the payload, as the migration that added
@@ -44,8 +43,8 @@ func queueRecords(b *pgx.Batch, recs []*ledger.Record) {
 // base64url), as signet_payload_doc decodes it before its jsonb cast, or
 // nil if it is not valid base64url or not text PostgreSQL can take (UTF-8
 // without NUL bytes): signet_payload_doc then decides.
-func payloadText(payload string) *string {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(payload)
+func payloadText(r *ledger.Record) *string {
+	b, err := r.PayloadJSON()
 	if err != nil || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return nil
 	}
