@@ -151,8 +151,8 @@ func (d *Deferred) Check() (nonce string, err error) {
 }
 
 // deferredGroup is how many signatures [CheckDeferredBatch] checks with one
-// [keys.VerifyBatch] call: past 32 a batch costs hardly less per signature.
-const deferredGroup = 32
+// [keys.VerifyBatch] call.
+const deferredGroup = keys.BatchGroup
 
 // CheckDeferredBatch is [Deferred.Check] of each of ds, with the same
 // answers, in nonces and errs: the signatures of the records that decode

@@ -43,6 +43,11 @@ type BatchEntry struct {
 	Signature []byte
 }
 
+// BatchGroup is how many signatures to give one [VerifyBatch] call: past
+// 32 a batch costs hardly less per signature (docs/PERFORMANCE.md), and
+// smaller groups let a long list be verified on several cores.
+const BatchGroup = 32
+
 // VerifyBatch reports, for each entry, exactly what
 // e.Key.PublicKey().Verify(e.Message, e.Signature) reports: whether
 // crypto/ed25519.Verify accepts the signature, under a key that

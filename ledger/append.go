@@ -412,10 +412,8 @@ func (l *Log) AppendEntries(ctx context.Context, reqs []Signed) ([]EntryResult, 
 }
 
 // verifyGroup is how many entries of a batch [Log.AppendEntries] verifies
-// with one [keys.VerifyBatch] call: past 32 signatures a batch costs
-// hardly less per signature (docs/PERFORMANCE.md), and a smaller group
-// lets a batch's groups be verified on several cores.
-const verifyGroup = 32
+// with one [keys.VerifyBatch] call.
+const verifyGroup = keys.BatchGroup
 
 // batchAdmission is one call of [Log.AppendEntries].
 type batchAdmission struct {
